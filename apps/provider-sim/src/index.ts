@@ -1,0 +1,10 @@
+export { buildSimulator } from './build-app';
+export type { SimulatorDeps } from './build-app';
+export { configSchema, loadConfig } from './config';
+export type { SimConfig } from './config';
+export { promptDigest, generateCompletion } from './completion';
+export { cosine, embedText, fromBase64 } from './embedding';
+export { countChatPromptTokens, countTokens } from './tokens';
+export { FAULT_KINDS } from './faults';
+export type { FaultKind, FaultSettings, FaultPatch } from './faults';
+export type { SimStatsSnapshot } from './stats';

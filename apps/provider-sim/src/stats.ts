@@ -1,0 +1,90 @@
+import type { FaultKind } from './faults';
+
+export interface ModelStats {
+  requests: number;
+  succeeded: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface SimStatsSnapshot {
+  chatCompletions: number;
+  embeddings: number;
+  succeeded: { chatCompletions: number; embeddings: number };
+  faultsInjected: Record<FaultKind, number> & { total: number };
+  rateLimited: number;
+  invalidRequests: number;
+  byModel: Record<string, ModelStats>;
+  promptTokens: number;
+  completionTokens: number;
+  since: string;
+}
+
+type Endpoint = 'chatCompletions' | 'embeddings';
+
+/** Counters tests read to assert what reached the provider (e.g. a cache hit made no call). */
+export class SimStats {
+  private data!: SimStatsSnapshot;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.data = {
+      chatCompletions: 0,
+      embeddings: 0,
+      succeeded: { chatCompletions: 0, embeddings: 0 },
+      faultsInjected: { '500': 0, '503': 0, timeout: 0, malformed: 0, '429': 0, total: 0 },
+      rateLimited: 0,
+      invalidRequests: 0,
+      byModel: {},
+      promptTokens: 0,
+      completionTokens: 0,
+      since: new Date(this.now()).toISOString(),
+    };
+  }
+
+  /** Every call that reached an endpoint, whatever its outcome. */
+  received(endpoint: Endpoint, model: string | undefined): void {
+    this.data[endpoint] += 1;
+    if (model) this.model(model).requests += 1;
+  }
+
+  succeeded(endpoint: Endpoint, model: string, promptTokens: number, completionTokens: number): void {
+    this.data.succeeded[endpoint] += 1;
+    this.data.promptTokens += promptTokens;
+    this.data.completionTokens += completionTokens;
+    const m = this.model(model);
+    m.succeeded += 1;
+    m.promptTokens += promptTokens;
+    m.completionTokens += completionTokens;
+  }
+
+  fault(kind: FaultKind): void {
+    this.data.faultsInjected[kind] += 1;
+    this.data.faultsInjected.total += 1;
+  }
+
+  rateLimited(): void {
+    this.data.rateLimited += 1;
+  }
+
+  invalid(): void {
+    this.data.invalidRequests += 1;
+  }
+
+  snapshot(): SimStatsSnapshot {
+    return structuredClone(this.data);
+  }
+
+  private model(id: string): ModelStats {
+    const key = id.slice(0, 128);
+    let m = this.data.byModel[key];
+    if (!m) {
+      m = { requests: 0, succeeded: 0, promptTokens: 0, completionTokens: 0 };
+      this.data.byModel[key] = m;
+    }
+    return m;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './names';
+export * from './queue-catalog';
+export * from './models';
+export * from './chat';
+export * from './messages';
+export * from './jobs';
+export * from './parse';
+export { z } from 'zod';
+export { fixtures } from "./fixtures/index";
+export * from './webhook-signature';

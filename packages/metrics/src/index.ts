@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export { Counter, Gauge, Histogram, Registry };
+
+/** A per-process registry with default Node metrics and a `service` label on everything. */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The standard LLM metrics every pipeline process exposes. Names are a public contract. */
+export function createLlmMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'asahi_requests_total',
+      help: 'Requests reaching a terminal state, by tenant and outcome.',
+      labelNames: ['tenant', 'outcome'] as const,
+      registers,
+    }),
+    stageDuration: new Histogram({
+      name: 'asahi_stage_duration_seconds',
+      help: 'Processing time per pipeline stage.',
+      labelNames: ['stage', 'outcome'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: 'asahi_queue_wait_seconds',
+      help: 'Time a job waited in its queue before a worker picked it up.',
+      labelNames: ['queue'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    deadlineSlack: new Histogram({
+      name: 'asahi_deadline_slack_seconds',
+      help: 'Time left until the deadline when a request was dispatched.',
+      labelNames: ['mode'] as const,
+      buckets: [0, 1, 5, 15, 60, 300, 3600, 21600, 86400],
+      registers,
+    }),
+    tokens: new Counter({
+      name: 'asahi_llm_tokens_total',
+      help: 'Tokens billed by the provider, by model and kind (prompt, completion).',
+      labelNames: ['model', 'kind'] as const,
+      registers,
+    }),
+    cost: new Counter({
+      name: 'asahi_llm_cost_usd_total',
+      help: 'Provider cost in USD, by model.',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+    baselineCost: new Counter({
+      name: 'asahi_llm_baseline_cost_usd_total',
+      help: 'What the same requests would have cost realtime and unoptimized.',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+    cacheLookups: new Counter({
+      name: 'asahi_cache_lookups_total',
+      help: 'Cache lookups by tier and outcome (hit, miss, skip).',
+      labelNames: ['tier', 'outcome'] as const,
+      registers,
+    }),
+    providerCalls: new Counter({
+      name: 'asahi_provider_calls_total',
+      help: 'Provider calls by model and outcome (ok or error code).',
+      labelNames: ['model', 'outcome'] as const,
+      registers,
+    }),
+    providerLatency: new Histogram({
+      name: 'asahi_provider_latency_seconds',
+      help: 'Provider call latency.',
+      labelNames: ['model'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'asahi_dead_letters_total',
+      help: 'Messages or jobs sent to a dead-letter destination, by source and reason code.',
+      labelNames: ['source', 'reason'] as const,
+      registers,
+    }),
+  };
+}
+
+export type LlmMetrics = ReturnType<typeof createLlmMetrics>;

@@ -1,0 +1,2 @@
+export { createOpenAiChatProvider, toProviderError } from './openai-chat.provider';
+export type { OpenAiProviderOptions } from './openai-chat.provider';

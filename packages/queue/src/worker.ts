@@ -1,0 +1,68 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QUEUE_POLICIES, parseWith, type QueueName, type z } from '@asahi/contracts';
+import { AppError, toAppError } from '@asahi/errors';
+import type { Logger } from '@asahi/logger';
+import type { Redis } from 'ioredis';
+import { computeBackoffMs } from './backoff';
+
+export interface JobContext {
+  jobId: string;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  attemptsAllowed: number;
+  isFinalAttempt: boolean;
+  /** When the job was created (ms since epoch) and when this attempt started. */
+  createdAt: number;
+  startedAt: number;
+}
+
+export interface WorkerOptions<S extends z.ZodType, R> {
+  name: QueueName;
+  schema: S;
+  connection: Redis;
+  prefix?: string;
+  logger: Logger;
+  concurrency?: number;
+  /** The use case. Throw an AppError; non-retryable codes end the job at once. */
+  handle(data: z.infer<S>, ctx: JobContext): Promise<R>;
+}
+
+/**
+ * The thin adapter between BullMQ and a use case: parse the payload with its contract schema,
+ * call the handler, translate error semantics (retryable or not, retry-after) into BullMQ's.
+ */
+export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R>): Worker {
+  const policy = QUEUE_POLICIES[options.name];
+  return new Worker(
+    options.name,
+    async (job: Job) => {
+      const parsed = parseWith(options.schema, job.data);
+      if (!parsed.ok) throw new UnrecoverableError(`invalid job payload: ${parsed.reason}`);
+      const attemptsAllowed = job.opts.attempts ?? policy.attempts;
+      const ctx: JobContext = {
+        jobId: job.id ?? '',
+        attempt: job.attemptsMade + 1,
+        attemptsAllowed,
+        isFinalAttempt: job.attemptsMade + 1 >= attemptsAllowed,
+        createdAt: job.timestamp,
+        startedAt: Date.now(),
+      };
+      try {
+        return await options.handle(parsed.value, ctx);
+      } catch (err) {
+        const appError = toAppError(err);
+        if (!appError.retryable) throw new UnrecoverableError(`${appError.code}: ${appError.message}`);
+        throw appError;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix ?? 'asahi',
+      concurrency: options.concurrency ?? policy.concurrency,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+          computeBackoffMs(attemptsMade, policy.backoffMs, { retryAfterMs: err instanceof AppError ? err.retryAfterMs : undefined }),
+      },
+    },
+  );
+}

@@ -1,0 +1,10 @@
+export type { CachedAnswer, ChatProvider, Clock, ExactCache, ProviderAnswer } from './ports';
+export { canonicalJson, exactCacheKey } from './canonical';
+export { costOf } from './pricing';
+export { decideCache, DEFAULT_CACHE_TTL_SECONDS } from './cache-policy';
+export type { CacheDecision } from './cache-policy';
+export { buildResult, ZERO_USAGE } from './result-builder';
+export { prepareRequest } from './prepare.stage';
+export type { PrepareOutcome, PreparePorts } from './prepare.stage';
+export { dispatchRequest } from './dispatch.stage';
+export type { DispatchInput, DispatchOutcome, DispatchPorts } from './dispatch.stage';

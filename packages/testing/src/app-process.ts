@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface AppProcessOptions {
+  /** App folder name under apps/, e.g. `pipeline`. */
+  app: string;
+  /** A label for logs when several instances run (defaults to app). */
+  label?: string;
+  env: Record<string, string>;
+  /** Base URL whose /ready must answer 200 before start() resolves. */
+  readyUrl: string;
+  logDir: string;
+  readyTimeoutMs?: number;
+}
+
+export interface AppProcess {
+  readonly label: string;
+  readonly logFile: string;
+  pid(): number | undefined;
+  start(): Promise<void>;
+  /** SIGTERM and wait for exit (SIGKILL after the grace period). */
+  stop(graceMs?: number): Promise<void>;
+  /** kill -9: no shutdown hooks run, as in a crash. */
+  crash(): Promise<void>;
+}
+
+/** One app as a real OS process (`node --import tsx`), logs appended to a file. */
+export function appProcess(options: AppProcessOptions): AppProcess {
+  const label = options.label ?? options.app;
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = join(options.logDir, `${label}.log`);
+  let child: ChildProcess | undefined;
+
+  const waitExit = (c: ChildProcess) =>
+    new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+
+  return {
+    label,
+    logFile,
+    pid: () => child?.pid,
+    async start() {
+      const log = createWriteStream(logFile, { flags: 'a' });
+      await new Promise((r) => log.once('open', r));
+      child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', options.app, 'src', 'main.ts')], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', log, log],
+      });
+      const c = child;
+      await waitReady(options.readyUrl, options.readyTimeoutMs ?? 60_000, () => c.exitCode !== null, logFile);
+    },
+    async stop(graceMs = 15_000) {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), graceMs);
+      await waitExit(c);
+      clearTimeout(timer);
+    },
+    async crash() {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      c.kill('SIGKILL');
+      await waitExit(c);
+    },
+  };
+}
+
+async function waitReady(url: string, timeoutMs: number, exited: () => boolean, logFile: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`process exited before it was ready; see ${logFile}`);
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms: ${url} (see ${logFile})`);
+}
