@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Two cores: two files at a time keeps Kafka group joins and app processes from starving.
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -21,9 +24,6 @@ export default defineConfig({
           include: ['{apps,packages}/*/src/**/*.int.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Two cores: two files at a time keeps Kafka group joins from starving.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
       {
@@ -32,7 +32,6 @@ export default defineConfig({
           include: ['e2e/**/*.e2e.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
-          fileParallelism: false,
         },
       },
     ],

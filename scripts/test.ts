@@ -24,11 +24,18 @@ let code = 1;
 try {
   const env = { ...process.env, ...infraEnv(infra), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
   code = run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], env) || run('lint', 'npm', ['run', '--silent', 'lint'], env);
+  // One project at a time (unit, then integration, then e2e): predictable on two cores, and the
+  // cheap failures show first. Every project runs even after a failure, so the summary is whole.
+  const reports: string[] = [];
   if (code === 0) {
-    const report = join(REPO_ROOT, '.asahi', 'vitest-report.json');
-    rmSync(report, { force: true });
-    code = run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], env);
-    printSummary(report);
+    for (const project of args.length > 0 ? [undefined] : ['unit', 'integration', 'e2e']) {
+      const report = join(REPO_ROOT, '.asahi', `vitest-${project ?? 'custom'}.json`);
+      rmSync(report, { force: true });
+      reports.push(report);
+      const selection = project ? ['--project', project] : args;
+      code = run(`vitest ${project ?? ''}`, 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...selection], env) || code;
+    }
+    printSummary(reports);
   }
 } finally {
   if (infra.started.length > 0) await infraDown({ only: infra.started, log });
@@ -37,11 +44,19 @@ try {
 process.exit(code);
 
 /** The plain closing line CI reads: `N passed, N failed, N skipped`. */
-function printSummary(reportPath: string) {
-  try {
-    const r = JSON.parse(readFileSync(reportPath, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-  } catch {
-    console.log('\n0 passed, 1 failed (no vitest report was written)');
+function printSummary(reportPaths: string[]) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const path of reportPaths) {
+    try {
+      const r = JSON.parse(readFileSync(path, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
+      passed += r.numPassedTests;
+      failed += r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+      skipped += r.numPendingTests + r.numTodoTests;
+    } catch {
+      failed += 1; // a project that wrote no report failed to run at all
+    }
   }
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 }

@@ -51,6 +51,7 @@ if (pools.has('intake')) {
     schema: requestMessageSchema,
     logger,
     deadLetters: producer,
+    deadLetterTopic: names.topics.deadLetter,
     handleBatch: createIntake(prepareQueue),
     onDeadLetter: (reason) => metrics.deadLetters.inc({ source: names.topics.requests, reason: reason.split(':')[0] ?? 'invalid' }),
   });

@@ -24,7 +24,9 @@ export interface SimulatorDeps {
 /** Caller-given ids (sane tokens) are kept for log joins; otherwise OpenAI-looking `req_…`. */
 function genReqId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : `req_${randomBytes(16).toString('hex')}`;
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given)
+    ? given
+    : `req_${randomBytes(16).toString('hex')}`;
 }
 
 /**
@@ -34,8 +36,17 @@ function genReqId(req: { headers: Record<string, string | string[] | undefined> 
 export function buildSimulator(config: SimConfig, deps: SimulatorDeps = {}): FastifyInstance {
   const logger = deps.logger ?? createLogger({ service: 'provider-sim', level: config.LOG_LEVEL });
   const registry = deps.registry ?? createRegistry('provider-sim');
-  const ctx = createSimContext(config, { metrics: createSimMetrics(registry), now: deps.now, sleep: deps.sleep });
-  const app = createServer({ logger, registry, bodyLimitBytes: config.SIM_BODY_LIMIT_BYTES, fastify: { genReqId } });
+  const ctx = createSimContext(config, {
+    metrics: createSimMetrics(registry),
+    now: deps.now,
+    sleep: deps.sleep,
+  });
+  const app = createServer({
+    logger,
+    registry,
+    bodyLimitBytes: config.SIM_BODY_LIMIT_BYTES,
+    fastify: { genReqId },
+  });
 
   // Building an encoder takes a few hundred ms; do it before serving, not on the first request.
   app.addHook('onReady', async () => {

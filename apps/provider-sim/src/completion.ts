@@ -1,20 +1,19 @@
 import { pick, randInt, rngFromString, sha256Hex, type Rng } from './prng';
 import { countTokens, truncateToTokens, type CountableMessage, type Encoding } from './tokens';
 
-const VOCABULARY = [
-  'the', 'a', 'system', 'request', 'model', 'token', 'answer', 'result', 'value', 'data', 'cache', 'queue',
-  'tenant', 'batch', 'latency', 'cost', 'provider', 'signal', 'pattern', 'summary', 'context', 'detail',
-  'process', 'stream', 'record', 'window', 'budget', 'policy', 'metric', 'report', 'question', 'reason',
-  'is', 'was', 'can', 'will', 'should', 'may', 'does', 'has', 'keeps', 'returns', 'shows', 'suggests',
-  'improves', 'reduces', 'handles', 'measures', 'explains', 'follows', 'supports', 'combines', 'checks',
-  'quickly', 'carefully', 'clearly', 'often', 'usually', 'rarely', 'always', 'mostly', 'simply', 'mainly',
-  'new', 'old', 'large', 'small', 'stable', 'fast', 'slow', 'clear', 'simple', 'useful', 'careful', 'direct',
-  'of', 'in', 'on', 'for', 'with', 'from', 'by', 'about', 'across', 'under', 'between', 'through',
-  'and', 'or', 'but', 'so', 'because', 'while', 'when', 'if', 'then', 'also', 'still', 'only',
-  'every', 'each', 'some', 'many', 'few', 'most', 'this', 'that', 'these', 'those', 'its', 'their',
-  'step', 'plan', 'option', 'choice', 'trade', 'limit', 'error', 'retry', 'fault', 'deadline', 'price',
-  'user', 'team', 'service', 'worker', 'stage', 'job', 'message', 'event', 'topic', 'store', 'index',
-] as const;
+/** Words the simulated answers are made of (split once; a plain string keeps this compact). */
+const VOCABULARY: readonly string[] = (
+  'the a system request model token answer result value data cache queue tenant batch ' +
+  'latency cost provider signal pattern summary context detail process stream record window ' +
+  'budget policy metric report question reason is was can will should may does has keeps ' +
+  'returns shows suggests improves reduces handles measures explains follows supports ' +
+  'combines checks quickly carefully clearly often usually rarely always mostly simply ' +
+  'mainly new old large small stable fast slow clear simple useful careful direct of in on ' +
+  'for with from by about across under between through and or but so because while when if ' +
+  'then also still only every each some many few most this that these those its their step ' +
+  'plan option choice trade limit error retry fault deadline price user team service worker ' +
+  'stage job message event topic store index'
+).split(' ');
 
 export interface CompletionInput {
   model: string;
@@ -83,7 +82,7 @@ function sentences(rng: Rng, wordCount: number): string {
   let left = wordCount;
   while (left > 0) {
     const len = Math.min(left, randInt(rng, 4, 12));
-    const words: string[] = Array.from({ length: len }, () => pick(rng, VOCABULARY));
+    const words = Array.from({ length: len }, () => pick(rng, VOCABULARY));
     const first = words[0] ?? 'the';
     words[0] = first.charAt(0).toUpperCase() + first.slice(1);
     out.push(`${words.join(' ')}.`);

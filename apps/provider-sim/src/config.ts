@@ -7,14 +7,26 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).defa
 const faultKinds = z
   .string()
   .default('500,503,429')
-  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
-  .refine((kinds) => kinds.every(isFaultKind), { message: `each kind must be one of ${FAULT_KINDS.join(', ')}` })
+  .transform((s) =>
+    s
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .refine((kinds) => kinds.every(isFaultKind), {
+    message: `each kind must be one of ${FAULT_KINDS.join(', ')}`,
+  })
   .transform((kinds) => kinds as FaultKind[]);
 
 const apiKeys = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  );
 
 export const configSchema = z.object({
   PORT: envSchemas.port(8090),
@@ -35,7 +47,11 @@ export const configSchema = z.object({
   /** retry-after carried by injected 429 faults. */
   SIM_FAULT_RETRY_AFTER_MS: nonNegativeInt(1_000),
   SIM_SEED: z.coerce.number().int().default(42),
-  SIM_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  SIM_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
 });
 
 export type SimConfig = z.infer<typeof configSchema>;

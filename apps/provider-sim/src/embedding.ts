@@ -3,7 +3,9 @@ import { sfc32 } from './prng';
 
 /** Frequent function words carry little meaning; down-weighting them keeps unrelated texts apart. */
 const STOPWORDS = new Set(
-  'a an the and or but of in on at to for with from by is are was were be been it its this that these those as i you he she we they'.split(' '),
+  'a an the and or but of in on at to for with from by is are was were be been it its this that these those as i you he she we they'.split(
+    ' ',
+  ),
 );
 
 const WORD_WEIGHT = 1;
@@ -17,9 +19,14 @@ const TRIGRAM_WEIGHT = 0.25;
  * frequencies are damped (1 + ln tf) so a repeated word does not dominate.
  */
 export function textFeatures(text: string): Map<string, number> {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const counts = new Map<string, number>();
-  const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
+  const add = (feature: string, weight: number) =>
+    counts.set(feature, (counts.get(feature) ?? 0) + weight);
   words.forEach((word, i) => {
     const stop = STOPWORDS.has(word);
     add(`w:${word}`, stop ? STOPWORD_WEIGHT : WORD_WEIGHT);
@@ -27,9 +34,11 @@ export function textFeatures(text: string): Map<string, number> {
     if (next !== undefined) add(`b:${word} ${next}`, BIGRAM_WEIGHT);
     if (stop) return;
     const padded = ` ${word} `;
-    for (let j = 0; j + 3 <= padded.length; j += 1) add(`t:${padded.slice(j, j + 3)}`, TRIGRAM_WEIGHT);
+    for (let j = 0; j + 3 <= padded.length; j += 1)
+      add(`t:${padded.slice(j, j + 3)}`, TRIGRAM_WEIGHT);
   });
-  for (const [feature, weight] of counts) counts.set(feature, weight > 1 ? 1 + Math.log(weight) : weight);
+  for (const [feature, weight] of counts)
+    counts.set(feature, weight > 1 ? 1 + Math.log(weight) : weight);
   return counts;
 }
 
@@ -46,7 +55,12 @@ export function embedText(text: string, model: string, dimensions: number): Floa
   if (features.size === 0) features.set('empty:', 1);
   for (const [feature, weight] of features) {
     const digest = createHash('sha256').update(`${model}\u0000${feature}`).digest();
-    const rng = sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
+    const rng = sfc32(
+      digest.readUInt32LE(0),
+      digest.readUInt32LE(4),
+      digest.readUInt32LE(8),
+      digest.readUInt32LE(12),
+    );
     for (let i = 0; i < dimensions; i += 1) acc[i] = (acc[i] ?? 0) + weight * (rng() * 2 - 1);
   }
   return normalise(acc);

@@ -49,7 +49,11 @@ export class FaultInjector {
   /** Replaces the given fields; `next` is appended to the queue (it is a FIFO). */
   configure(patch: FaultPatch): FaultSettings {
     const { next, ...rest } = patch;
-    this.state = cloneSettings({ ...this.state, ...rest, next: [...this.state.next, ...(next ?? [])] });
+    this.state = cloneSettings({
+      ...this.state,
+      ...rest,
+      next: [...this.state.next, ...(next ?? [])],
+    });
     return this.settings();
   }
 

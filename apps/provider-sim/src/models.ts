@@ -28,8 +28,16 @@ export interface OpenAiModelObject {
   owned_by: string;
 }
 
-export function toModelObject(model: ModelInfo, index = MODEL_CATALOG.indexOf(model)): OpenAiModelObject {
-  return { id: model.id, object: 'model', created: MODEL_CREATED + Math.max(0, index) * 86_400, owned_by: 'system' };
+export function toModelObject(
+  model: ModelInfo,
+  index = MODEL_CATALOG.indexOf(model),
+): OpenAiModelObject {
+  return {
+    id: model.id,
+    object: 'model',
+    created: MODEL_CREATED + Math.max(0, index) * 86_400,
+    owned_by: 'system',
+  };
 }
 
 export function listModelObjects(): OpenAiModelObject[] {

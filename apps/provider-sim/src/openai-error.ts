@@ -16,21 +16,36 @@ export class OpenAiError extends Error {
   }
 
   body() {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return {
+      error: { message: this.message, type: this.type, param: this.param, code: this.code },
+    };
   }
 }
 
-export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
-  new OpenAiError(400, message, 'invalid_request_error', param, code);
+export const invalidRequest = (
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+) => new OpenAiError(400, message, 'invalid_request_error', param, code);
 
 export const missingParameter = (param: string) =>
   invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
 
 export const invalidType = (param: string, expected: string, value: unknown) =>
-  invalidRequest(`Invalid type for '${param}': expected ${expected}, but got ${describeType(value)} instead.`, param, 'invalid_type');
+  invalidRequest(
+    `Invalid type for '${param}': expected ${expected}, but got ${describeType(value)} instead.`,
+    param,
+    'invalid_type',
+  );
 
 export const modelNotFound = (model: string) =>
-  new OpenAiError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+  new OpenAiError(
+    404,
+    `The model \`${model}\` does not exist or you do not have access to it.`,
+    'invalid_request_error',
+    null,
+    'model_not_found',
+  );
 
 export const missingApiKey = () =>
   new OpenAiError(
@@ -49,10 +64,20 @@ export const invalidApiKey = (key: string) =>
   );
 
 export const serverError = () =>
-  new OpenAiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
+  new OpenAiError(
+    500,
+    'The server had an error while processing your request. Sorry about that!',
+    'server_error',
+  );
 
 export const overloaded = () =>
-  new OpenAiError(503, 'The engine is currently overloaded, please try again later.', 'server_error', null, null);
+  new OpenAiError(
+    503,
+    'The engine is currently overloaded, please try again later.',
+    'server_error',
+    null,
+    null,
+  );
 
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
@@ -64,5 +89,7 @@ export function describeType(value: unknown): string {
 }
 
 function maskKey(key: string): string {
-  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(Math.min(20, key.length - 7))}${key.slice(-4)}`;
+  return key.length <= 8
+    ? '*'.repeat(key.length)
+    : `${key.slice(0, 3)}${'*'.repeat(Math.min(20, key.length - 7))}${key.slice(-4)}`;
 }

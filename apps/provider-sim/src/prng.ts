@@ -13,7 +13,12 @@ export function sha256Hex(text: string): string {
  */
 export function rngFromString(seedText: string): Rng {
   const digest = createHash('sha256').update(seedText).digest();
-  return sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
+  return sfc32(
+    digest.readUInt32LE(0),
+    digest.readUInt32LE(4),
+    digest.readUInt32LE(8),
+    digest.readUInt32LE(12),
+  );
 }
 
 export function sfc32(a: number, b: number, c: number, d: number): Rng {

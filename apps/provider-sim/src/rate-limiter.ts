@@ -69,9 +69,14 @@ export class SlidingWindowRateLimiter {
     return entries;
   }
 
-  private refusal(entries: Entry[], tokens: number, now: number): Pick<RateDecision, 'reason' | 'retryAfterMs'> | null {
+  private refusal(
+    entries: Entry[],
+    tokens: number,
+    now: number,
+  ): Pick<RateDecision, 'reason' | 'retryAfterMs'> | null {
     const { rpm, tpm } = this.limits;
-    if (tpm > 0 && tokens > tpm) return { reason: 'request_too_large', retryAfterMs: this.windowMs };
+    if (tpm > 0 && tokens > tpm)
+      return { reason: 'request_too_large', retryAfterMs: this.windowMs };
     let requestWait = 0;
     if (rpm > 0 && entries.length + 1 > rpm) {
       // The admitted count must drop to rpm - 1: wait for the oldest (length - rpm + 1) to expire.
@@ -96,7 +101,11 @@ export class SlidingWindowRateLimiter {
     return entry ? Math.max(1, entry.at + this.windowMs - now) : 1;
   }
 
-  private describe(entries: Entry[], now: number, refusal: Pick<RateDecision, 'reason' | 'retryAfterMs'> | null): RateDecision {
+  private describe(
+    entries: Entry[],
+    now: number,
+    refusal: Pick<RateDecision, 'reason' | 'retryAfterMs'> | null,
+  ): RateDecision {
     const { rpm, tpm } = this.limits;
     const used = entries.reduce((sum, e) => sum + e.tokens, 0);
     const newest = entries[entries.length - 1];

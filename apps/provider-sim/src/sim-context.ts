@@ -52,7 +52,8 @@ export function createSimContext(config: SimConfig, deps: SimContextDeps): SimCo
     },
     jitterRng: sfc32(config.SIM_SEED, 0x6a09e667, 0xbb67ae85, 0x3c6ef372),
     now,
-    sleep: deps.sleep ?? ((ms) => (ms > 0 ? sleepFor(ms).then(() => undefined) : Promise.resolve())),
+    sleep:
+      deps.sleep ?? ((ms) => (ms > 0 ? sleepFor(ms).then(() => undefined) : Promise.resolve())),
     held: new Set(),
   };
 }

@@ -20,6 +20,8 @@ export interface SimStatsSnapshot {
   since: string;
 }
 
+const MAX_MODEL_KEYS = 256;
+
 type Endpoint = 'chatCompletions' | 'embeddings';
 
 /** Counters tests read to assert what reached the provider (e.g. a cache hit made no call). */
@@ -51,7 +53,12 @@ export class SimStats {
     if (model) this.model(model).requests += 1;
   }
 
-  succeeded(endpoint: Endpoint, model: string, promptTokens: number, completionTokens: number): void {
+  succeeded(
+    endpoint: Endpoint,
+    model: string,
+    promptTokens: number,
+    completionTokens: number,
+  ): void {
     this.data.succeeded[endpoint] += 1;
     this.data.promptTokens += promptTokens;
     this.data.completionTokens += completionTokens;
@@ -79,7 +86,9 @@ export class SimStats {
   }
 
   private model(id: string): ModelStats {
-    const key = id.slice(0, 128);
+    // Clients may send any model name; cap the keys so stats memory stays bounded.
+    const known = Object.keys(this.data.byModel).length;
+    const key = this.data.byModel[id] || known < MAX_MODEL_KEYS ? id.slice(0, 128) : '(other)';
     let m = this.data.byModel[key];
     if (!m) {
       m = { requests: 0, succeeded: 0, promptTokens: 0, completionTokens: 0 };

@@ -57,10 +57,17 @@ const REPLY_PRIMING_TOKENS = 3;
  * Prompt tokens the way OpenAI bills chat: per message 3 + role + content (+ name + 1), plus 3
  * for the assistant reply priming. "Say this is a test" as one user message is 12 on gpt-4o.
  */
-export function countChatPromptTokens(messages: readonly CountableMessage[], encoding: Encoding): number {
+export function countChatPromptTokens(
+  messages: readonly CountableMessage[],
+  encoding: Encoding,
+): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const m of messages) {
-    total += TOKENS_PER_MESSAGE + countTokens(m.role, encoding) + countTokens(m.text, encoding) + (m.extraTokens ?? 0);
+    total +=
+      TOKENS_PER_MESSAGE +
+      countTokens(m.role, encoding) +
+      countTokens(m.text, encoding) +
+      (m.extraTokens ?? 0);
     if (m.name) total += TOKENS_PER_NAME + countTokens(m.name, encoding);
   }
   return total;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@asahi/errors';
+import { sha256Hex } from './hash';
 
 /** One folder of Prisma's migrations directory (`<timestamp>_<name>/migration.sql`). */
 export interface MigrationFile {
@@ -9,10 +9,6 @@ export interface MigrationFile {
   sql: string;
   /** sha256 hex of the file's bytes: what Prisma stores in `_prisma_migrations.checksum`. */
   checksum: string;
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**

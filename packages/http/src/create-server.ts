@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { AppError, HTTP_STATUS_BY_CODE, toErrorBody } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
@@ -23,7 +23,8 @@ const REQUEST_ID_HEADER = 'x-request-id';
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // Each app logs one line per request itself, with tenant and request ids.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     genReqId: (req) => {
       const given = req.headers[REQUEST_ID_HEADER];

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { TOPICS, type DeadLetter } from '@asahi/contracts';
+import type { DeadLetter } from '@asahi/contracts';
 
 /** Builds the dead-letter record for a message we could not accept: the raw bytes and the reason. */
 export function toDeadLetter(
@@ -29,5 +29,3 @@ function encodeValue(value: Buffer | null): { text: string | null; encoding: 'ut
   // Round-trip check: invalid UTF-8 would be silently mangled, so keep such bytes as base64.
   return Buffer.from(text, 'utf8').equals(value) ? { text, encoding: 'utf8' } : { text: value.toString('base64'), encoding: 'base64' };
 }
-
-export const DEAD_LETTER_TOPIC = TOPICS.deadLetter;

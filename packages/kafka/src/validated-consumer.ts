@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { parseJsonWith, type z } from '@asahi/contracts';
 import type { Logger } from '@asahi/logger';
-import { DEAD_LETTER_TOPIC, toDeadLetter } from './dead-letter';
+import { toDeadLetter } from './dead-letter';
 import type { JsonProducer } from './producer';
 
 export interface ConsumedMessage<T> {
@@ -20,6 +20,8 @@ export interface ValidatedConsumerOptions<S extends z.ZodType> {
   logger: Logger;
   /** Where invalid messages go, with the reason. */
   deadLetters: JsonProducer;
+  /** The (namespaced) dead-letter topic. */
+  deadLetterTopic: string;
   /**
    * Handles the valid messages of one chunk. Offsets are committed only after it resolves; if it
    * throws (after in-process retries) the chunk stays uncommitted and is redelivered.
@@ -106,7 +108,7 @@ async function deadLetter<S extends z.ZodType>(
   const records = invalid.map(({ message, reason }) => toDeadLetter({ topic, partition, consumerGroup: options.groupId }, message, reason, now));
   // Awaited before the offset commit: a dead letter is never lost between the two.
   await options.deadLetters.send(
-    DEAD_LETTER_TOPIC,
+    options.deadLetterTopic,
     records.map((r) => ({ key: r.key ?? `${topic}-${partition}-${r.offset}`, value: r })),
   );
   for (const r of records) {

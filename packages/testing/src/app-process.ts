@@ -19,6 +19,8 @@ export interface AppProcessOptions {
 
 export interface AppProcess {
   readonly label: string;
+  /** Base URL of the app's HTTP server. */
+  readonly url: string;
   readonly logFile: string;
   pid(): number | undefined;
   start(): Promise<void>;
@@ -40,6 +42,7 @@ export function appProcess(options: AppProcessOptions): AppProcess {
 
   return {
     label,
+    url: options.readyUrl,
     logFile,
     pid: () => child?.pid,
     async start() {

@@ -1,4 +1,4 @@
-export { freePort } from './ports';
+export { freePort, isPortFree } from './ports';
 export { appProcess, REPO_ROOT } from './app-process';
 export type { AppProcess, AppProcessOptions } from './app-process';
 export { startStack } from './stack';

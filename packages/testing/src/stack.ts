@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { appProcess, REPO_ROOT, type AppProcess } from './app-process';
-import { freePort } from './ports';
+import { freePort, isPortFree } from './ports';
 
 export interface StackEndpoints {
   kafkaBrokers: string;
@@ -23,6 +23,8 @@ export interface StackOptions {
   /** Extra environment per app folder name. */
   env?: Partial<Record<'ingest-api' | 'pipeline' | 'results' | 'analytics' | 'provider-sim', Record<string, string>>>;
   logLevel?: string;
+  /** Preferred ports by label (used when free), e.g. `{ 'ingest-api': 8080 }` for `npm start`. */
+  ports?: Record<string, number>;
 }
 
 export interface Stack {
@@ -50,7 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const apps: Record<string, AppProcess> = {};
   const add = async (app: keyof NonNullable<StackOptions['env']>, label: string, env: Record<string, string>) => {
-    const port = await freePort();
+    const port = await preferredPort(options.ports?.[label]);
     apps[label] = appProcess({ app, label, logDir, readyUrl: `http://127.0.0.1:${port}`, env: { ...common, ...env, ...options.env?.[app], PORT: String(port) } });
     return `http://127.0.0.1:${port}`;
   };
@@ -87,4 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     restart: (label) => apps[label]!.start(),
     stop,
   };
+}
+
+async function preferredPort(port: number | undefined): Promise<number> {
+  return port !== undefined && (await isPortFree(port)) ? port : freePort();
 }

@@ -27,8 +27,12 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: SimContext 
   app.post('/faults', async (req) => {
     const parsed = faultPatchSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-      throw new AppError('invalid_request', `Invalid fault settings: ${problems.join('; ')}`, { details: parsed.error.issues });
+      const problems = parsed.error.issues.map(
+        (i) => `${i.path.join('.') || '(body)'}: ${i.message}`,
+      );
+      throw new AppError('invalid_request', `Invalid fault settings: ${problems.join('; ')}`, {
+        details: parsed.error.issues,
+      });
     }
     return ctx.faults.configure(parsed.data);
   });

@@ -52,7 +52,11 @@ function prepare(ctx: SimContext, body: unknown): PreparedChat {
   }
 }
 
-async function handleChat(ctx: SimContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function handleChat(
+  ctx: SimContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
   const rawModel = (req.body as { model?: unknown } | undefined)?.model;
   ctx.stats.received('chatCompletions', typeof rawModel === 'string' ? rawModel : undefined);
   const { request, model, promptTokens } = prepare(ctx, req.body);
@@ -80,10 +84,21 @@ async function handleChat(ctx: SimContext, req: FastifyRequest, reply: FastifyRe
   ctx.metrics.tokens.inc({ model: model.id, kind: 'prompt' }, promptTokens);
   ctx.metrics.tokens.inc({ model: model.id, kind: 'completion' }, completionTokens);
 
-  const meta = { id: completionId(), created: Math.floor(ctx.now() / 1000), model: request.model, fingerprint: systemFingerprint(model.id, sha256Hex) };
+  const meta = {
+    id: completionId(),
+    created: Math.floor(ctx.now() / 1000),
+    model: request.model,
+    fingerprint: systemFingerprint(model.id, sha256Hex),
+  };
   const usage = usageOf(promptTokens, completionTokens);
   if (request.stream) {
-    return streamCompletion(ctx, reply, { ...meta, choices, usage, includeUsage: request.includeUsage, encoding: model.encoding });
+    return streamCompletion(ctx, reply, {
+      ...meta,
+      choices,
+      usage,
+      includeUsage: request.includeUsage,
+      encoding: model.encoding,
+    });
   }
   await ctx.sleep(latencyMs(ctx.latency, completionTokens, ctx.jitterRng));
   return {

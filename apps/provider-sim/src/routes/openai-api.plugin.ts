@@ -13,7 +13,10 @@ const JSON_PARSE_MESSAGE =
  * The OpenAI-compatible surface under /v1. Encapsulated (not fastify-plugin), so its error and
  * not-found handlers answer in OpenAI's error shape while /health, /metrics and /sim keep Asahi's.
  */
-export async function openAiApiPlugin(app: FastifyInstance, opts: { ctx: SimContext }): Promise<void> {
+export async function openAiApiPlugin(
+  app: FastifyInstance,
+  opts: { ctx: SimContext },
+): Promise<void> {
   const { ctx } = opts;
   app.addHook('onRequest', async (req) => authenticate(ctx, req));
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -22,11 +25,19 @@ export async function openAiApiPlugin(app: FastifyInstance, opts: { ctx: SimCont
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => {
-    ctx.metrics.requests.inc({ endpoint: req.routeOptions.url ?? 'unmatched', model: modelLabel(req), status: String(reply.statusCode) });
+    ctx.metrics.requests.inc({
+      endpoint: req.routeOptions.url ?? 'unmatched',
+      model: modelLabel(req),
+      status: String(reply.statusCode),
+    });
   });
   app.setErrorHandler((err, req, reply) => sendError(req, reply, toOpenAiError(err, req)));
   app.setNotFoundHandler((req, reply) =>
-    sendError(req, reply, new OpenAiError(404, `Invalid URL (${req.method} ${req.url})`, 'invalid_request_error')),
+    sendError(
+      req,
+      reply,
+      new OpenAiError(404, `Invalid URL (${req.method} ${req.url})`, 'invalid_request_error'),
+    ),
   );
   registerChatCompletions(app, ctx);
   registerEmbeddings(app, ctx);
@@ -52,10 +63,15 @@ interface FastifyLikeError {
 function toOpenAiError(err: unknown, req: FastifyRequest): OpenAiError {
   if (err instanceof OpenAiError) return err;
   const e = err as FastifyLikeError;
-  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+  if (
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    err instanceof SyntaxError
+  ) {
     return new OpenAiError(400, JSON_PARSE_MESSAGE, 'invalid_request_error');
   }
-  if (e.statusCode === 413) return new OpenAiError(413, 'Request body is too large.', 'invalid_request_error');
+  if (e.statusCode === 413)
+    return new OpenAiError(413, 'Request body is too large.', 'invalid_request_error');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new OpenAiError(400, e.message ?? 'Invalid request.', 'invalid_request_error');
   }
@@ -72,6 +88,11 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: OpenAiError): 
 function modelLabel(req: FastifyRequest): string {
   const body = req.body as { model?: unknown } | undefined;
   const params = req.params as { id?: unknown } | undefined;
-  const raw = typeof body?.model === 'string' ? body.model : typeof params?.id === 'string' ? params.id : undefined;
+  const raw =
+    typeof body?.model === 'string'
+      ? body.model
+      : typeof params?.id === 'string'
+        ? params.id
+        : undefined;
   return (raw && resolveModel(raw)?.id) ?? 'unknown';
 }

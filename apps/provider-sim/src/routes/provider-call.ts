@@ -29,7 +29,10 @@ export function rateLimitHeaders(d: RateDecision): Record<string, string> {
 }
 
 function retryHeaders(retryAfterMs: number): Record<string, string> {
-  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.ceil(retryAfterMs)) };
+  return {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    'retry-after-ms': String(Math.ceil(retryAfterMs)),
+  };
 }
 
 /**
@@ -53,7 +56,10 @@ export function admit(ctx: SimContext, reply: FastifyReply, model: string, token
         ? `Rate limit reached for ${model} in organization ${ORGANIZATION} on tokens per min (TPM): Limit ${d.limitTokens}, Used ${d.limitTokens - d.remainingTokens}, Requested ${tokens}. Please try again in ${wait}. ${RATE_LIMIT_DOCS}`
         : `Request too large for ${model} in organization ${ORGANIZATION} on tokens per min (TPM): Limit ${d.limitTokens}, Requested ${tokens}. The input or output tokens must be reduced in order to run successfully. ${RATE_LIMIT_DOCS}`;
   const type = d.reason === 'requests' ? 'requests' : 'tokens';
-  throw new OpenAiError(429, message, type, null, 'rate_limit_exceeded', { ...headers, ...retryHeaders(d.retryAfterMs) });
+  throw new OpenAiError(429, message, type, null, 'rate_limit_exceeded', {
+    ...headers,
+    ...retryHeaders(d.retryAfterMs),
+  });
 }
 
 export interface FaultTarget {
@@ -64,7 +70,11 @@ export interface FaultTarget {
 }
 
 /** The fault for this call (consumed from the queue or drawn), counted in stats and metrics. */
-export function drawFault(ctx: SimContext, endpoint: SimEndpoint, modelIds: string[]): FaultKind | undefined {
+export function drawFault(
+  ctx: SimContext,
+  endpoint: SimEndpoint,
+  modelIds: string[],
+): FaultKind | undefined {
   const fault = ctx.faults.draw(endpoint, modelIds);
   if (fault) {
     ctx.stats.fault(fault);
@@ -74,7 +84,11 @@ export function drawFault(ctx: SimContext, endpoint: SimEndpoint, modelIds: stri
 }
 
 /** Answers the call the way the fault says; the promise settles when Fastify should stop. */
-export async function injectFault(ctx: SimContext, fault: FaultKind, target: FaultTarget): Promise<unknown> {
+export async function injectFault(
+  ctx: SimContext,
+  fault: FaultKind,
+  target: FaultTarget,
+): Promise<unknown> {
   const { reply } = target;
   switch (fault) {
     case '500':
@@ -91,12 +105,19 @@ export async function injectFault(ctx: SimContext, fault: FaultKind, target: Fau
         'requests',
         null,
         'rate_limit_exceeded',
-        { ...retryHeaders(ms), 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': formatResetDuration(ms) },
+        {
+          ...retryHeaders(ms),
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': formatResetDuration(ms),
+        },
       );
     }
     case 'malformed':
       await ctx.sleep(ctx.latency.baseMs);
-      return reply.status(200).header('content-type', 'application/json').send(malformedBody(target));
+      return reply
+        .status(200)
+        .header('content-type', 'application/json')
+        .send(malformedBody(target));
     case 'timeout':
       return holdThenDrop(ctx, target);
   }
@@ -116,7 +137,11 @@ function holdThenDrop(ctx: SimContext, target: FaultTarget): FastifyReply {
     socket,
     timer: setTimeout(() => {
       ctx.held.delete(held);
-      ctx.metrics.requests.inc({ endpoint: req.routeOptions.url ?? 'unknown', model: target.model, status: 'timeout' });
+      ctx.metrics.requests.inc({
+        endpoint: req.routeOptions.url ?? 'unknown',
+        model: target.model,
+        status: 'timeout',
+      });
       socket.destroy();
     }, ctx.config.SIM_TIMEOUT_HOLD_MS),
   };

@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createServer, mapError } from '@asahi/http';
+import type { BatchingSender } from '@asahi/kafka';
+import type { Logger } from '@asahi/logger';
+import type { Registry } from '@asahi/metrics';
+import type { Queue } from '@asahi/queue';
+import { apiKeyHook, createKeyCache, type KeyCache, type KeyLookup } from './auth';
+import { registerBullBoard } from './bull-board';
+import { createIngestMetrics, type IngestMetrics } from './ingest-metrics';
+import type { ResultWaiter } from './result-waiter';
+import { registerJobRoutes, type JobStore } from './routes/jobs.route';
+
+export interface IngestLimits {
+  maxWaitS: number;
+  defaultSyncDeadlineS: number;
+  defaultAsyncDeadlineS: number;
+  bodyLimitBytes: number;
+}
+
+export interface IngestDeps {
+  logger: Logger;
+  registry: Registry;
+  limits: IngestLimits;
+  jobs: JobStore;
+  /** Resolves an API key (Postgres); cached in-process by the app. */
+  lookupKey: KeyLookup;
+  sender: BatchingSender;
+  waiter: ResultWaiter;
+  /** Shown in Bull Board. */
+  queues: Queue[];
+  /** Readiness of Postgres, Redis and the Kafka producer. */
+  ready: () => Promise<boolean>;
+  /** How long a resolved key is trusted (default 30 s): the upper bound on revocation delay. */
+  keyCacheTtlMs?: number;
+  now?: () => Date;
+}
+
+export interface IngestApp {
+  app: FastifyInstance;
+  metrics: IngestMetrics;
+  keys: KeyCache;
+}
+
+const OPS_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/** The whole HTTP surface on injected dependencies: main.ts and tests build it the same way. */
+export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
+  const app = createServer({
+    logger: deps.logger,
+    registry: deps.registry,
+    ready: deps.ready,
+    bodyLimitBytes: deps.limits.bodyLimitBytes,
+  });
+  const metrics = createIngestMetrics(deps.registry, { channels: () => deps.waiter.channels });
+  const keys = createKeyCache(deps.lookupKey, { ttlMs: deps.keyCacheTtlMs ?? 30_000 });
+  app.decorateRequest('principal', null);
+  app.addHook('onResponse', async (req, reply) => logRequest(req, reply.statusCode, reply.elapsedTime));
+
+  await app.register(async (api) => {
+    // Only JSON bodies: without the text/plain parser any other media type is a 415.
+    api.removeContentTypeParser('text/plain');
+    api.addHook('onRequest', apiKeyHook(keys));
+    api.addHook('onError', async (req, _reply, err) => {
+      metrics.rejected.inc({ code: mapError(err, req.id).body.error.code });
+    });
+    registerJobRoutes(api, { jobs: deps.jobs, sender: deps.sender, waiter: deps.waiter, metrics, limits: deps.limits, now: deps.now });
+  });
+  await registerBullBoard(app, deps.queues, keys);
+  return { app, metrics, keys };
+}
+
+/** One line per request, with the request and tenant ids the hooks bound to `req.log`. */
+function logRequest(req: FastifyRequest, statusCode: number, elapsedMs: number) {
+  const line = { method: req.method, url: req.routeOptions.url ?? req.url, statusCode, durationMs: Math.round(elapsedMs * 10) / 10 };
+  if (OPS_PATHS.has(req.url)) req.log.debug(line, 'request');
+  else req.log.info(line, 'request');
+}

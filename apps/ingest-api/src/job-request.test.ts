@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { parseWith, requestMessageSchema } from '@asahi/contracts';
+import {
+  buildRequestMessage,
+  canonicalJson,
+  MAX_DEADLINE_S,
+  parseIdempotencyKey,
+  parseJobBody,
+  parseTraceparent,
+  parseWait,
+  requestIdFor,
+  resolveDeadline,
+  ulid,
+  type JobBody,
+} from './job-request';
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const DEFAULTS = { syncS: 60, asyncS: 6 * 3600 };
+const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+
+describe('parseWait', () => {
+  const cases: { name: string; header?: string | string[]; query?: unknown; max?: number; want: number | null | 'invalid' }[] = [
+    { name: 'nothing asked', want: null },
+    { name: 'Prefer wait', header: 'wait=5', want: 5 },
+    { name: 'Prefer with respond-async and spaces', header: 'respond-async, wait = 10', want: 10 },
+    { name: 'Prefer is case-insensitive and allows params', header: 'Wait=7;foo=bar', want: 7 },
+    { name: 'Prefer quoted value', header: 'wait="3"', want: 3 },
+    { name: 'Prefer repeated headers', header: ['return=minimal', 'wait=4'], want: 4 },
+    { name: 'Prefer respond-async alone', header: 'respond-async', want: null },
+    { name: 'Prefer malformed value is ignored', header: 'wait=soon', want: null },
+    { name: 'Prefer negative value is ignored', header: 'wait=-3', want: null },
+    { name: 'Prefer zero means no wait', header: 'wait=0', want: null },
+    { name: 'Prefer capped at max', header: 'wait=600', max: 60, want: 60 },
+    { name: 'fractional seconds', header: 'wait=1.5', want: 1.5 },
+    { name: 'query', query: '8', want: 8 },
+    { name: 'query wins over Prefer', header: 'wait=2', query: '9', want: 9 },
+    { name: 'query capped at max', query: '3600', max: 30, want: 30 },
+    { name: 'query zero means no wait', query: '0', want: null },
+    { name: 'query malformed is a 400', query: 'abc', want: 'invalid' },
+    { name: 'query negative is a 400', query: '-1', want: 'invalid' },
+    { name: 'query given twice is a 400', query: ['1', '2'], want: 'invalid' },
+    { name: 'query empty is a 400', query: '', want: 'invalid' },
+  ];
+  it.each(cases)('$name', ({ header, query, max, want }) => {
+    const outcome = parseWait(header, query, max ?? 60);
+    if (want === 'invalid') {
+      expect(outcome.ok).toBe(false);
+      if (!outcome.ok) expect(outcome.issues[0]?.path).toBe('wait');
+    } else {
+      expect(outcome).toEqual({ ok: true, value: want });
+    }
+  });
+});
+
+describe('resolveDeadline', () => {
+  const cases: { name: string; body: Partial<JobBody>; mode: 'sync' | 'async'; want: string | { path: string; message: RegExp } }[] = [
+    { name: 'sync default', body: {}, mode: 'sync', want: '2026-11-22T10:01:00.000Z' },
+    { name: 'async default', body: {}, mode: 'async', want: '2026-11-22T16:00:00.000Z' },
+    { name: 'deadline_seconds', body: { deadline_seconds: 90 }, mode: 'async', want: '2026-11-22T10:01:30.000Z' },
+    { name: 'deadline_at with offset', body: { deadline_at: '2026-11-22T13:00:00+02:00' }, mode: 'sync', want: '2026-11-22T11:00:00.000Z' },
+    { name: 'deadline_at in the past', body: { deadline_at: '2026-11-22T11:00:00+02:00' }, mode: 'async', want: { path: 'deadline_at', message: /future/ } },
+    { name: 'deadline_at future', body: { deadline_at: '2026-11-22T11:30:00.000Z' }, mode: 'sync', want: '2026-11-22T11:30:00.000Z' },
+    { name: 'both given', body: { deadline_at: '2026-11-22T11:30:00Z', deadline_seconds: 5 }, mode: 'async', want: { path: 'deadline_at', message: /not both/ } },
+    { name: 'deadline_at now', body: { deadline_at: NOW.toISOString() }, mode: 'async', want: { path: 'deadline_at', message: /future/ } },
+    { name: 'deadline_at too far', body: { deadline_at: '2026-12-22T10:00:00Z' }, mode: 'async', want: { path: 'deadline_at', message: /at most/ } },
+  ];
+  it.each(cases)('$name', ({ body, mode, want }) => {
+    const outcome = resolveDeadline(body, mode, NOW, DEFAULTS);
+    if (typeof want === 'string') {
+      expect(outcome.ok && outcome.value.toISOString()).toBe(want);
+    } else {
+      expect(outcome.ok).toBe(false);
+      if (!outcome.ok) {
+        expect(outcome.issues[0]?.path).toBe(want.path);
+        expect(outcome.issues[0]?.message).toMatch(want.message);
+      }
+    }
+  });
+});
+
+describe('requestIdFor', () => {
+  it('is stable per tenant and idempotency key', () => {
+    const a = requestIdFor('tenant_a', 'order-42', 1);
+    expect(requestIdFor('tenant_a', 'order-42', 999_999)).toBe(a);
+    expect(a).toMatch(/^req_[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+  it('differs across tenants and keys, and tenant/key boundaries cannot be shifted', () => {
+    const ids = new Set([
+      requestIdFor('tenant_a', 'order-42', 0),
+      requestIdFor('tenant_b', 'order-42', 0),
+      requestIdFor('tenant_a', 'order-43', 0),
+      requestIdFor('tenant_ao', 'rder-42', 0),
+    ]);
+    expect(ids.size).toBe(4);
+  });
+  it('without a key is a ULID: random, time-ordered, valid as a contracts id', () => {
+    const first = requestIdFor('t', undefined, 1_000);
+    const second = requestIdFor('t', undefined, 2_000);
+    expect(first).not.toBe(requestIdFor('t', undefined, 1_000));
+    expect(first < second).toBe(true);
+    expect(first).toMatch(/^req_[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+  it('encodes the ULID time and randomness exactly', () => {
+    expect(ulid(0, new Uint8Array(10))).toBe('0'.repeat(26));
+    expect(ulid(1_469_918_176_385, new Uint8Array(10).fill(255))).toBe('01ARYZ6S41' + 'Z'.repeat(16));
+  });
+});
+
+describe('parseIdempotencyKey', () => {
+  it.each([
+    { header: undefined, ok: true },
+    { header: 'order-42', ok: true },
+    { header: 'a b', ok: true },
+    { header: '', ok: false },
+    { header: ' leading-space', ok: false },
+    { header: 'x'.repeat(256), ok: false },
+    { header: 'tab\there', ok: false },
+    { header: ['a', 'b'], ok: false },
+  ])('$header → ok=$ok', ({ header, ok }) => {
+    expect(parseIdempotencyKey(header).ok).toBe(ok);
+  });
+});
+
+describe('parseJobBody', () => {
+  const cases: { name: string; body: unknown; path: string; message?: RegExp }[] = [
+    { name: 'not an object', body: 'hello', path: '(root)' },
+    { name: 'missing model', body: { messages: chat.messages }, path: 'model' },
+    { name: 'empty messages', body: { model: 'm', messages: [] }, path: 'messages' },
+    { name: 'bad role', body: { ...chat, messages: [{ role: 'robot', content: 'x' }] }, path: 'messages.0.role' },
+    { name: 'content not a string', body: { ...chat, messages: [{ role: 'user', content: 5 }] }, path: 'messages.0.content' },
+    { name: 'temperature too high', body: { ...chat, temperature: 3 }, path: 'temperature' },
+    { name: 'max_tokens not an int', body: { ...chat, max_tokens: 1.5 }, path: 'max_tokens' },
+    { name: 'streaming', body: { ...chat, stream: true }, path: 'stream' },
+    { name: 'several choices', body: { ...chat, n: 2 }, path: 'n' },
+    { name: 'unknown OpenAI field', body: { ...chat, tools: [] }, path: '(root)', message: /tools/ },
+    { name: 'callback not a URL', body: { ...chat, callback: { url: 'nope' } }, path: 'callback.url' },
+    { name: 'cache mode unknown', body: { ...chat, cache: { mode: 'sometimes' } }, path: 'cache.mode' },
+    { name: 'metadata not strings', body: { ...chat, metadata: { a: 1 } }, path: 'metadata.a' },
+    { name: 'deadline_seconds zero', body: { ...chat, deadline_seconds: 0 }, path: 'deadline_seconds' },
+    { name: 'deadline_seconds too long', body: { ...chat, deadline_seconds: MAX_DEADLINE_S + 1 }, path: 'deadline_seconds' },
+    { name: 'deadline_at not ISO', body: { ...chat, deadline_at: 'tomorrow' }, path: 'deadline_at' },
+  ];
+  it.each(cases)('$name → $path', ({ body, path, message }) => {
+    const outcome = parseJobBody(body);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.issues.map((i) => i.path)).toContain(path);
+    if (message) expect(outcome.reason).toMatch(message);
+    expect(outcome.reason).toContain(`${path}: `);
+  });
+
+  it('accepts a full OpenAI body with Asahi fields and SDK defaults', () => {
+    const outcome = parseJobBody({
+      ...chat,
+      temperature: 0,
+      max_tokens: 64,
+      stream: false,
+      n: 1,
+      callback: { url: 'https://example.com/hook' },
+      cache: { mode: 'read-only', ttlSeconds: 60 },
+      metadata: { source: 'test' },
+      deadline_seconds: 30,
+    });
+    expect(outcome.ok).toBe(true);
+  });
+});
+
+describe('buildRequestMessage', () => {
+  it('produces a valid RequestMessage with the Asahi fields split off the chat body', () => {
+    const parsed = parseJobBody({
+      ...chat,
+      temperature: 0,
+      stream: false,
+      callback: { url: 'https://example.com/hook' },
+      cache: { mode: 'read-only' },
+      metadata: { source: 'test' },
+      deadline_seconds: 30,
+    });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const message = buildRequestMessage({
+      requestId: 'req_1',
+      tenantId: 'tenant_a',
+      mode: 'sync',
+      acceptedAt: NOW,
+      deadlineAt: new Date(NOW.getTime() + 30_000),
+      body: parsed.value,
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    expect(message).toEqual({
+      schemaVersion: 1,
+      requestId: 'req_1',
+      tenantId: 'tenant_a',
+      mode: 'sync',
+      acceptedAt: '2026-11-22T10:00:00.000Z',
+      deadlineAt: '2026-11-22T10:00:30.000Z',
+      body: { ...chat, temperature: 0 },
+      callback: { url: 'https://example.com/hook' },
+      cache: { mode: 'read-only' },
+      metadata: { source: 'test' },
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    expect(parseWith(requestMessageSchema, message).ok).toBe(true);
+  });
+});
+
+describe('small helpers', () => {
+  it('parseTraceparent keeps only well-formed values', () => {
+    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBeDefined();
+    expect(parseTraceparent('garbage')).toBeUndefined();
+    expect(parseTraceparent(undefined)).toBeUndefined();
+  });
+  it('canonicalJson ignores key order and undefined', () => {
+    expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }], c: undefined })).toBe(canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));
+    expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
+  });
+});

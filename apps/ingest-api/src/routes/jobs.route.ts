@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestMessage } from '@asahi/contracts';
+import { AppError } from '@asahi/errors';
+import { requestHeaders, type BatchingSender } from '@asahi/kafka';
+import { principalOf, requireRole } from '../auth';
+import type { IngestMetrics } from '../ingest-metrics';
+import {
+  buildRequestMessage,
+  canonicalJson,
+  parseIdempotencyKey,
+  parseJobBody,
+  parseTraceparent,
+  parseWait,
+  requestIdFor,
+  resolveDeadline,
+  type Outcome,
+} from '../job-request';
+import { isTerminal, toJobView, type JobRecord, type JobView } from '../job-view';
+import type { ResultWaiter } from '../result-waiter';
+
+/** What the routes need from Postgres (adapted from @asahi/db in job-store.ts). */
+export interface JobStore {
+  /** Inserts the job as `queued`; when the id exists, returns that row unchanged (created: false). */
+  createQueued(message: RequestMessage): Promise<{ created: boolean; job: JobRecord }>;
+  /** The job with its result, only if it belongs to the tenant. */
+  getForTenant(tenantId: string, id: string): Promise<JobRecord | null>;
+  /** Marks a job failed because it never reached Kafka. */
+  markUnavailable(id: string, message: string): Promise<void>;
+}
+
+export interface JobsRouteDeps {
+  jobs: JobStore;
+  sender: BatchingSender;
+  waiter: ResultWaiter;
+  metrics: IngestMetrics;
+  limits: { maxWaitS: number; defaultSyncDeadlineS: number; defaultAsyncDeadlineS: number };
+  now?: () => Date;
+}
+
+const ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const UNAVAILABLE_RETRY_MS = 1_000;
+
+function orInvalid<T>(outcome: Outcome<T>, what: string): T {
+  if (outcome.ok) return outcome.value;
+  throw new AppError('invalid_request', `${what}: ${outcome.reason}`, { details: { issues: outcome.issues } });
+}
+
+/** POST /v1/jobs and GET /v1/jobs/:id. Expects the API-key hook on the enclosing scope. */
+export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): void {
+  const now = deps.now ?? (() => new Date());
+
+  app.post('/v1/jobs', async (req, reply) => {
+    const principal = principalOf(req);
+    requireRole(principal, 'submitter');
+    const waitS = orInvalid(parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS), 'Invalid wait');
+    const idempotencyKey = orInvalid(parseIdempotencyKey(req.headers['idempotency-key']), 'Invalid header');
+    const body = orInvalid(parseJobBody(req.body), 'Invalid request body');
+    const acceptedAt = now();
+    const mode = waitS === null ? 'async' : 'sync';
+    const defaults = { syncS: deps.limits.defaultSyncDeadlineS, asyncS: deps.limits.defaultAsyncDeadlineS };
+    const deadlineAt = orInvalid(resolveDeadline(body, mode, acceptedAt, defaults), 'Invalid request body');
+    const requestId = requestIdFor(principal.tenantId, idempotencyKey, acceptedAt.getTime());
+    req.log = req.log.child({ requestId });
+    const message = buildRequestMessage({
+      requestId,
+      tenantId: principal.tenantId,
+      mode,
+      acceptedAt,
+      deadlineAt,
+      body,
+      traceparent: parseTraceparent(req.headers.traceparent),
+    });
+
+    const { created, job } = await deps.jobs.createQueued(message);
+    reply.header('location', `/v1/jobs/${requestId}`);
+    if (!created) {
+      // A retry with the same Idempotency-Key: answer with the job it created, produce nothing.
+      assertSameRequest(job, message);
+      reply.header('idempotent-replayed', 'true');
+      return respond(req, reply, job, waitS, deps);
+    }
+    await produce(deps, message, req);
+    deps.metrics.accepted.inc({ mode });
+    return respond(req, reply, job, waitS, deps);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (req, reply) => {
+    const principal = principalOf(req);
+    requireRole(principal, 'reader');
+    const waitS = orInvalid(parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS), 'Invalid wait');
+    const id = req.params.id;
+    req.log = req.log.child({ requestId: id });
+    // Another tenant's job and a job that does not exist are indistinguishable on purpose.
+    const job = ID.test(id) ? await deps.jobs.getForTenant(principal.tenantId, id) : null;
+    if (!job) throw new AppError('not_found', `No job ${id}`);
+    if (waitS === null) return reply.code(200).send(toJobView(job));
+    return respond(req, reply, job, waitS, deps);
+  });
+}
+
+function queryWait(req: FastifyRequest): unknown {
+  return (req.query as Record<string, unknown> | undefined)?.wait;
+}
+
+/** Kafka first, answer after: a 202 means the request is durably in the log (acks=all). */
+async function produce(deps: JobsRouteDeps, message: RequestMessage, req: FastifyRequest) {
+  const started = performance.now();
+  try {
+    await deps.sender.send({ key: message.requestId, value: message, headers: requestHeaders(message) });
+    deps.metrics.produceDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
+  } catch (err) {
+    deps.metrics.produceDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
+    req.log.error({ err }, 'kafka produce failed; marking the job failed');
+    await deps.jobs
+      .markUnavailable(message.requestId, 'The request could not be queued (Kafka unavailable)')
+      .catch((markErr: unknown) => req.log.error({ err: markErr }, 'could not mark the job failed'));
+    throw new AppError('unavailable', 'The request could not be queued right now; retry later', {
+      retryAfterMs: UNAVAILABLE_RETRY_MS,
+      cause: err,
+    });
+  }
+}
+
+/** An Idempotency-Key names one request: reusing it for a different body is a client bug. */
+function assertSameRequest(job: JobRecord, message: RequestMessage) {
+  const stored = (job.request as { body?: unknown } | undefined)?.body;
+  if (stored !== undefined && canonicalJson(stored) !== canonicalJson(message.body)) {
+    throw new AppError('conflict', 'This Idempotency-Key was already used with a different request body');
+  }
+}
+
+/**
+ * Without a wait: 200 for a terminal job, 202 for a queued/running one. With a wait: hold the
+ * request until the job is terminal (200) or the wait runs out (202 with the current handle).
+ */
+async function respond(req: FastifyRequest, reply: FastifyReply, job: JobRecord, waitS: number | null, deps: JobsRouteDeps) {
+  if (waitS === null || isTerminal(job.status)) return send(reply, toJobView(job));
+  reply.header('preference-applied', `wait=${waitS}`);
+  const tenantId = job.tenantId;
+  const aborted = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) aborted.abort();
+  });
+  const started = performance.now();
+  const { value, outcome } = await deps.waiter.wait(job.id, {
+    timeoutMs: waitS * 1000,
+    read: () => deps.jobs.getForTenant(tenantId, job.id),
+    isDone: (j) => isTerminal(j.status),
+    signal: aborted.signal,
+  });
+  const label = outcome === 'not_found' ? 'timeout' : outcome;
+  deps.metrics.syncWait.inc({ outcome: label });
+  deps.metrics.syncWaitDuration.observe({ outcome: label }, (performance.now() - started) / 1000);
+  req.log.debug({ outcome, waitS }, 'sync wait ended');
+  return send(reply, toJobView(value ?? job));
+}
+
+function send(reply: FastifyReply, view: JobView) {
+  return reply.code(isTerminal(view.status) ? 200 : 202).send(view);
+}
