@@ -13,7 +13,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL || readInfraEndpoints()?.databaseUrl;
-  if (!url) throw new Error('DATABASE_URL is not set and no local infra is running: set it, or run `npm run infra -- up`');
+  if (!url)
+    throw new Error(
+      'DATABASE_URL is not set and no local infra is running: set it, or run `npm run infra -- up`',
+    );
   return url;
 }
 
@@ -22,8 +25,12 @@ async function main(): Promise<void> {
   // @asahi/db's entry point loads the generated client, so make sure it exists (fast no-op when fresh).
   generatePrismaClient({ log: () => {} });
   const { migrate } = await import('@asahi/db');
-  const result = await migrate(url, join(root, 'prisma', 'migrations'), (line) => console.log(`[migrate] ${line}`));
-  console.log(`[migrate] done: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`);
+  const result = await migrate(url, join(root, 'prisma', 'migrations'), (line) =>
+    console.log(`[migrate] ${line}`),
+  );
+  console.log(
+    `[migrate] done: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -24,8 +24,14 @@ export interface GenerateOptions {
 /** Fresh = generated after the schema, the config and the installed Prisma CLI last changed. */
 export function isPrismaClientFresh(): boolean {
   if (!existsSync(generatedEntry)) return false;
-  const inputs = [schemaPath, join(root, 'prisma.config.ts'), requireFromDb.resolve('prisma/package.json')];
-  const newestInput = Math.max(...inputs.filter((p) => existsSync(p)).map((p) => statSync(p).mtimeMs));
+  const inputs = [
+    schemaPath,
+    join(root, 'prisma.config.ts'),
+    requireFromDb.resolve('prisma/package.json'),
+  ];
+  const newestInput = Math.max(
+    ...inputs.filter((p) => existsSync(p)).map((p) => statSync(p).mtimeMs),
+  );
   return statSync(generatedEntry).mtimeMs > newestInput;
 }
 
@@ -60,15 +66,22 @@ export function generatePrismaClient(opts: GenerateOptions = {}): { generated: b
     CHECKPOINT_DISABLE: '1',
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
   };
-  const result = spawnSync(process.execPath, [cli, 'generate', '--schema', schemaPath], { cwd: root, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, 'generate', '--schema', schemaPath], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
-    throw new Error(`prisma generate failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `prisma generate failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   log(`prisma client generated into ${dirname(generatedEntry)}`);
   return { generated: true };
 }
 
-const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   try {
     generatePrismaClient({ force: process.argv.includes('--force') });

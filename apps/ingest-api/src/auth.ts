@@ -72,7 +72,10 @@ export function createKeyCache(lookup: KeyLookup, options: KeyCacheOptions = {})
           return principal;
         })
         .catch((err: unknown) => {
-          throw new AppError('unavailable', 'Could not verify the API key right now', { retryAfterMs: 1_000, cause: err });
+          throw new AppError('unavailable', 'Could not verify the API key right now', {
+            retryAfterMs: 1_000,
+            cause: err,
+          });
         })
         .finally(() => inFlight.delete(hash));
       inFlight.set(hash, p);
@@ -119,7 +122,11 @@ export function principalOf(req: FastifyRequest): Principal {
 export function apiKeyHook(keys: KeyCache) {
   return async (req: FastifyRequest) => {
     const key = apiKeyFromHeaders(req.headers);
-    if (!key) throw new AppError('unauthenticated', 'Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`');
+    if (!key)
+      throw new AppError(
+        'unauthenticated',
+        'Missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`',
+      );
     const principal = await keys.resolve(key);
     if (!principal) throw new AppError('unauthenticated', 'Invalid or revoked API key');
     req.principal = principal;
@@ -138,7 +145,10 @@ export function requireRole(principal: Principal, role: string): void {
  * onRequest hook for the admin UI: HTTP Basic whose password is an API key with role `admin`.
  * Answers itself instead of throwing, because the route's error handler is Bull Board's own.
  */
-export function adminBasicHook(keys: KeyCache, toBody: (message: string, req: FastifyRequest) => unknown) {
+export function adminBasicHook(
+  keys: KeyCache,
+  toBody: (message: string, req: FastifyRequest) => unknown,
+) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const password = basicPassword(req.headers);
     const principal = password ? await keys.resolve(password).catch(() => null) : null;
@@ -146,7 +156,12 @@ export function adminBasicHook(keys: KeyCache, toBody: (message: string, req: Fa
       req.principal = principal;
       return;
     }
-    const message = principal ? 'This API key lacks the `admin` role' : 'Admin credentials required (HTTP Basic, password = admin API key)';
-    return reply.code(401).header('www-authenticate', 'Basic realm="asahi"').send(toBody(message, req));
+    const message = principal
+      ? 'This API key lacks the `admin` role'
+      : 'Admin credentials required (HTTP Basic, password = admin API key)';
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Basic realm="asahi"')
+      .send(toBody(message, req));
   };
 }

@@ -54,7 +54,9 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
   const metrics = createIngestMetrics(deps.registry, { channels: () => deps.waiter.channels });
   const keys = createKeyCache(deps.lookupKey, { ttlMs: deps.keyCacheTtlMs ?? 30_000 });
   app.decorateRequest('principal', null);
-  app.addHook('onResponse', async (req, reply) => logRequest(req, reply.statusCode, reply.elapsedTime));
+  app.addHook('onResponse', async (req, reply) =>
+    logRequest(req, reply.statusCode, reply.elapsedTime),
+  );
 
   await app.register(async (api) => {
     // Only JSON bodies: without the text/plain parser any other media type is a 415.
@@ -63,7 +65,14 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
     api.addHook('onError', async (req, _reply, err) => {
       metrics.rejected.inc({ code: mapError(err, req.id).body.error.code });
     });
-    registerJobRoutes(api, { jobs: deps.jobs, sender: deps.sender, waiter: deps.waiter, metrics, limits: deps.limits, now: deps.now });
+    registerJobRoutes(api, {
+      jobs: deps.jobs,
+      sender: deps.sender,
+      waiter: deps.waiter,
+      metrics,
+      limits: deps.limits,
+      now: deps.now,
+    });
   });
   await registerBullBoard(app, deps.queues, keys);
   return { app, metrics, keys };
@@ -71,7 +80,12 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
 
 /** One line per request, with the request and tenant ids the hooks bound to `req.log`. */
 function logRequest(req: FastifyRequest, statusCode: number, elapsedMs: number) {
-  const line = { method: req.method, url: req.routeOptions.url ?? req.url, statusCode, durationMs: Math.round(elapsedMs * 10) / 10 };
+  const line = {
+    method: req.method,
+    url: req.routeOptions.url ?? req.url,
+    statusCode,
+    durationMs: Math.round(elapsedMs * 10) / 10,
+  };
   if (OPS_PATHS.has(req.url)) req.log.debug(line, 'request');
   else req.log.info(line, 'request');
 }

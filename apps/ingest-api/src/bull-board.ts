@@ -14,7 +14,11 @@ export const BULL_BOARD_PATH = '/admin/queues';
  * must not replace the API's, and the API's must not swallow Bull Board's. The auth hook sits in
  * the same scope so it covers the page, its API and its static assets alike.
  */
-export async function registerBullBoard(app: FastifyInstance, queues: Queue[], keys: KeyCache): Promise<void> {
+export async function registerBullBoard(
+  app: FastifyInstance,
+  queues: Queue[],
+  keys: KeyCache,
+): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({

@@ -10,7 +10,10 @@ const schema = z.object({
   REDIS_URL: envSchemas.redisUrl,
   DATABASE_URL: envSchemas.databaseUrl,
   /** Isolates topics, consumer groups and queues (tests, side-by-side stacks). Empty in production. */
-  ASAHI_NAMESPACE: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  ASAHI_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]*$/)
+    .default(''),
   /** Deadline of a request submitted with a wait, when the body names none. */
   DEFAULT_SYNC_DEADLINE_S: seconds(60),
   /** Deadline of a request submitted without a wait, when the body names none. */

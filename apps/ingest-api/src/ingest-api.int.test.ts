@@ -1,152 +1,60 @@
-import { Writable } from 'node:stream';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
-import { HEADERS, requestMessageSchema, resultChannel, resultMessageSchema, type RequestMessage, type ResultMessage } from '@asahi/contracts';
-import { createApiKey, createDb, migrate, saveTerminalResult, upsertTenant, type Db } from '@asahi/db';
-import { createBatchingSender, createJsonProducer, createKafka } from '@asahi/kafka';
-import { readInfraEndpoints } from '@asahi/local-infra';
-import { createLogger } from '@asahi/logger';
+import { HEADERS, requestMessageSchema } from '@asahi/contracts';
+import { createBatchingSender, createJsonProducer } from '@asahi/kafka';
 import { createRegistry } from '@asahi/metrics';
-import { createRedisConnection, type Redis } from '@asahi/queue';
-import { buildIngestApp, type IngestApp } from './build-app';
-import { loadConfig } from './config';
+import { buildIngestApp } from './build-app';
+import {
+  setupIngestFixture,
+  waitFor,
+  type IngestFixture,
+  type Instance,
+} from './ingest-api.fixture';
 import { requestIdFor } from './job-request';
-import { createIngestRuntime, type IngestRuntime } from './runtime';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const infra = readInfraEndpoints();
-if (!infra) throw new Error('local infra is not running: run `npx tsx scripts/infra/cli.ts up` (or set KAFKA_BROKERS, REDIS_URL, DATABASE_URL)');
+const chat = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'What is the capital of Japan?' }],
+  temperature: 0,
+  max_tokens: 16,
+};
 
-const NS = `t${Date.now()}`;
-const databaseUrl = withSchema(infra.databaseUrl, `ingest_${NS}`);
-const env = { KAFKA_BROKERS: infra.kafkaBrokers, REDIS_URL: infra.redisUrl, DATABASE_URL: databaseUrl, ASAHI_NAMESPACE: NS, LOG_LEVEL: 'info' };
-const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is the capital of Japan?' }], temperature: 0, max_tokens: 16 };
-
-interface Instance {
-  runtime: IngestRuntime;
-  built: IngestApp;
-  url: string;
-  logLines: Record<string, unknown>[];
-}
-
-let db: Db;
-let redis: Redis;
-let consumer: Consumer;
-const consumed: { key: string | null; value: RequestMessage; headers: Record<string, string> }[] = [];
-const instances: Instance[] = [];
+let f: IngestFixture;
 let A: Instance;
 let B: Instance;
-const keys = { a: '', b: '', admin: '' };
+let NS: string;
 
-function withSchema(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('schema', schema);
-  return u.toString();
-}
+beforeAll(async () => {
+  f = await setupIngestFixture();
+  ({ A, B, ns: NS } = f);
+});
 
-async function startInstance(label: string): Promise<Instance> {
-  const logLines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger({ service: `ingest-api-${label}`, level: 'info', destination });
-  const runtime = await createIngestRuntime(loadConfig(env), logger, createRegistry('ingest-api'));
-  const built = await buildIngestApp(runtime.deps);
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = built.app.server.address() as { port: number };
-  const instance = { runtime, built, url: `http://127.0.0.1:${port}`, logLines };
-  instances.push(instance);
-  return instance;
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+afterAll(async () => {
+  await f?.close();
+});
 
 function post(instance: Instance, body: unknown, headers: Record<string, string> = {}, query = '') {
   return fetch(`${instance.url}/v1/jobs${query}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.a}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${f.keys.a}`,
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
 
-function get(instance: Instance, id: string, key = keys.a, query = '', headers: Record<string, string> = {}) {
-  return fetch(`${instance.url}/v1/jobs/${id}${query}`, { headers: { 'x-api-key': key, ...headers } });
-}
-
-/** What apps/results does: persist the terminal result, then announce it on the Redis channel. */
-async function announceResult(requestId: string, tenantId = 'tenant_a'): Promise<ResultMessage> {
-  const now = new Date();
-  const result = resultMessageSchema.parse({
-    schemaVersion: 1,
-    requestId,
-    tenantId,
-    mode: 'sync',
-    status: 'succeeded',
-    acceptedAt: new Date(now.getTime() - 1000).toISOString(),
-    deadlineAt: new Date(now.getTime() + 60_000).toISOString(),
-    completedAt: now.toISOString(),
-    model: 'gpt-4o-mini',
-    provider: 'openai',
-    output: { id: 'chatcmpl-1', model: 'gpt-4o-mini', content: 'Tokyo.', finishReason: 'stop' },
-    usage: { promptTokens: 12, completionTokens: 2, totalTokens: 14 },
-    costUsd: 0.0000030,
-    baselineCostUsd: 0.0000030,
-    cacheTier: 'none',
-    attempts: 1,
-    timings: { dispatch: 12.5 },
+function get(
+  instance: Instance,
+  id: string,
+  key = f.keys.a,
+  query = '',
+  headers: Record<string, string> = {},
+) {
+  return fetch(`${instance.url}/v1/jobs/${id}${query}`, {
+    headers: { 'x-api-key': key, ...headers },
   });
-  expect((await saveTerminalResult(db.prisma, result)).firstTime).toBe(true);
-  await redis.publish(`${A.runtime.names.queuePrefix}:${resultChannel(requestId)}`, JSON.stringify({ requestId, status: result.status }));
-  return result;
 }
-
-beforeAll(async () => {
-  await migrate(databaseUrl, join(ROOT, 'prisma', 'migrations'));
-  db = createDb(databaseUrl);
-  redis = createRedisConnection(infra.redisUrl, 'ingest-api-test');
-  await upsertTenant(db.prisma, { id: 'tenant_a', name: 'A' });
-  await upsertTenant(db.prisma, { id: 'tenant_b', name: 'B' });
-  keys.a = (await createApiKey(db.prisma, 'tenant_a', 'a')).key;
-  keys.b = (await createApiKey(db.prisma, 'tenant_b', 'b')).key;
-  keys.admin = (await createApiKey(db.prisma, 'tenant_a', 'ops', ['admin'])).key;
-
-  A = await startInstance('a');
-  B = await startInstance('b');
-
-  const kafka = createKafka({ brokers: [infra.kafkaBrokers], clientId: `${NS}-test`, logger: createLogger({ service: 'test', level: 'error' }) });
-  consumer = kafka.consumer({ groupId: `${NS}-test-reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: A.runtime.names.topics.requests, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      consumed.push({ key: message.key?.toString() ?? null, value: JSON.parse(message.value!.toString()) as RequestMessage, headers });
-    },
-  });
-});
-
-afterAll(async () => {
-  await consumer?.disconnect();
-  for (const { runtime, built } of instances) {
-    for (const step of runtime.shutdownSteps(() => built.app.close())) await step.close();
-  }
-  await redis?.quit();
-  await db?.pool.query(`DROP SCHEMA IF EXISTS "ingest_${NS}" CASCADE`).catch(() => undefined);
-  await db?.close();
-});
 
 describe('auth', () => {
   it.each([
@@ -154,11 +62,18 @@ describe('auth', () => {
     ['unknown bearer key', { authorization: 'Bearer ask_nope_nope' }],
     ['unknown x-api-key', { 'x-api-key': 'ask_nope_nope' }],
   ])('%s → 401 with the error shape and x-request-id', async (_name, headers) => {
-    const res = await fetch(`${A.url}/v1/jobs/req_x`, { headers: { ...headers, 'x-request-id': 'trace-401' } });
+    const res = await fetch(`${A.url}/v1/jobs/req_x`, {
+      headers: { ...headers, 'x-request-id': 'trace-401' },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('x-request-id')).toBe('trace-401');
     expect(await res.json()).toEqual({
-      error: { type: 'authentication_error', code: 'unauthenticated', message: expect.any(String), requestId: 'trace-401' },
+      error: {
+        type: 'authentication_error',
+        code: 'unauthenticated',
+        message: expect.any(String),
+        requestId: 'trace-401',
+      },
     });
   });
 });
@@ -168,16 +83,29 @@ describe('POST /v1/jobs validation', () => {
     const res = await post(A, '{"model": "gpt-4o-mini", "messages": [');
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: Record<string, unknown> };
-    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', requestId: res.headers.get('x-request-id') });
+    expect(body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_request',
+      requestId: res.headers.get('x-request-id'),
+    });
     expect(body.error.message).toMatch(/JSON/);
   });
 
   it('schema violation → 400 with the precise path and reason', async () => {
-    const res = await post(A, { ...chat, messages: [{ role: 'robot', content: 'x' }], temperature: 9 });
+    const res = await post(A, {
+      ...chat,
+      messages: [{ role: 'robot', content: 'x' }],
+      temperature: 9,
+    });
     expect(res.status).toBe(400);
-    const { error } = (await res.json()) as { error: { code: string; message: string; details: { issues: { path: string }[] } } };
+    const { error } = (await res.json()) as {
+      error: { code: string; message: string; details: { issues: { path: string }[] } };
+    };
     expect(error.code).toBe('invalid_request');
-    expect(error.details.issues.map((i) => i.path).sort()).toEqual(['messages.0.role', 'temperature']);
+    expect(error.details.issues.map((i) => i.path).sort()).toEqual([
+      'messages.0.role',
+      'temperature',
+    ]);
     expect(error.message).toContain('messages.0.role: ');
   });
 
@@ -195,16 +123,36 @@ describe('POST /v1/jobs validation', () => {
 
 describe('accept, produce, read', () => {
   it('202 only after Kafka has the exact RequestMessage; GET shows it queued; other tenants get 404', async () => {
-    const res = await post(A, { ...chat, metadata: { source: 'int-test' } }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    const res = await post(
+      A,
+      { ...chat, metadata: { source: 'int-test' } },
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    );
     expect(res.status).toBe(202);
-    const job = (await res.json()) as { id: string; object: string; status: string; mode: string; result: unknown };
-    expect(job).toMatchObject({ object: 'job', status: 'queued', mode: 'async', model: 'gpt-4o-mini', result: null });
+    const job = (await res.json()) as {
+      id: string;
+      object: string;
+      status: string;
+      mode: string;
+      result: unknown;
+    };
+    expect(job).toMatchObject({
+      object: 'job',
+      status: 'queued',
+      mode: 'async',
+      model: 'gpt-4o-mini',
+      result: null,
+    });
     expect(res.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
 
-    const record = await waitFor(() => consumed.find((c) => c.value.requestId === job.id));
+    const record = await waitFor(() => f.consumed.find((c) => c.value.requestId === job.id));
     expect(requestMessageSchema.parse(record.value)).toEqual(record.value);
     expect(record.key).toBe(job.id);
-    expect(record.headers).toMatchObject({ [HEADERS.requestId]: job.id, [HEADERS.tenantId]: 'tenant_a', [HEADERS.schemaVersion]: '1' });
+    expect(record.headers).toMatchObject({
+      [HEADERS.requestId]: job.id,
+      [HEADERS.tenantId]: 'tenant_a',
+      [HEADERS.schemaVersion]: '1',
+    });
     expect(record.value).toEqual({
       schemaVersion: 1,
       requestId: job.id,
@@ -216,15 +164,23 @@ describe('accept, produce, read', () => {
       metadata: { source: 'int-test' },
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
-    const stored = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const stored = await f.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(stored.request).toEqual(record.value);
-    expect(Date.parse(record.value.deadlineAt) - Date.parse(record.value.acceptedAt)).toBe(6 * 3600 * 1000);
+    expect(Date.parse(record.value.deadlineAt) - Date.parse(record.value.acceptedAt)).toBe(
+      6 * 3600 * 1000,
+    );
 
     const read = await get(B, job.id);
     expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ id: job.id, object: 'job', status: 'queued', result: null, completedAt: null });
+    expect(await read.json()).toMatchObject({
+      id: job.id,
+      object: 'job',
+      status: 'queued',
+      result: null,
+      completedAt: null,
+    });
 
-    const foreign = await get(A, job.id, keys.b);
+    const foreign = await get(A, job.id, f.keys.b);
     expect(foreign.status).toBe(404);
     expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
@@ -234,28 +190,35 @@ describe('accept, produce, read', () => {
     const first = await post(A, chat, headers);
     expect(first.status).toBe(202);
     const { id } = (await first.json()) as { id: string };
-    await waitFor(() => consumed.some((c) => c.value.requestId === id));
+    await waitFor(() => f.consumed.some((c) => c.value.requestId === id));
 
     const again = await post(B, chat, headers);
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(((await again.json()) as { id: string }).id).toBe(id);
 
-    const otherTenant = await post(A, chat, { ...headers, authorization: `Bearer ${keys.b}` });
+    const otherTenant = await post(A, chat, { ...headers, authorization: `Bearer ${f.keys.b}` });
     expect(((await otherTenant.json()) as { id: string }).id).not.toBe(id);
 
     const conflicting = await post(A, { ...chat, temperature: 1 }, headers);
     expect(conflicting.status).toBe(409);
 
     await new Promise((r) => setTimeout(r, 500));
-    expect(consumed.filter((c) => c.value.requestId === id)).toHaveLength(1);
+    expect(f.consumed.filter((c) => c.value.requestId === id)).toHaveLength(1);
   });
 
   it('logs one line per request with the request id and tenant id', async () => {
     const res = await post(A, chat);
     const { id } = (await res.json()) as { id: string };
-    const line = await waitFor(() => A.logLines.find((l) => l.requestId === id && l.msg === 'request'));
-    expect(line).toMatchObject({ tenantId: 'tenant_a', statusCode: 202, method: 'POST', url: '/v1/jobs' });
+    const line = await waitFor(() =>
+      A.logLines.find((l) => l.requestId === id && l.msg === 'request'),
+    );
+    expect(line).toMatchObject({
+      tenantId: 'tenant_a',
+      statusCode: 202,
+      method: 'POST',
+      url: '/v1/jobs',
+    });
     expect(JSON.stringify(A.logLines)).not.toContain('capital of Japan');
   });
 });
@@ -264,10 +227,14 @@ describe('sync wait', () => {
   it('POST with Prefer: wait=5 answers 200 with the result inline once it is announced', async () => {
     const started = Date.now();
     const pending = post(A, chat, { prefer: 'wait=5' });
-    const job = await waitFor(() => [...consumed].reverse().find((c) => c.value.mode === 'sync' && Date.parse(c.value.acceptedAt) >= started - 1000));
+    const job = await waitFor(() =>
+      [...f.consumed]
+        .reverse()
+        .find((c) => c.value.mode === 'sync' && Date.parse(c.value.acceptedAt) >= started - 1000),
+    );
     await waitFor(() => A.runtime.deps.waiter.channels > 0);
     const announcedAt = Date.now();
-    await announceResult(job.value.requestId);
+    await f.announceResult(job.value.requestId);
     const res = await pending;
     expect(Date.now() - announcedAt).toBeLessThan(2_000);
     expect(res.status).toBe(200);
@@ -303,35 +270,42 @@ describe('sync wait', () => {
     const res = await post(A, chat, {}, '?wait=1');
     expect(res.status).toBe(202);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(await res.json()).toMatchObject({ object: 'job', status: 'queued', mode: 'sync', result: null });
+    expect(await res.json()).toMatchObject({
+      object: 'job',
+      status: 'queued',
+      mode: 'sync',
+      result: null,
+    });
     expect(A.runtime.deps.waiter.channels).toBe(0);
   });
 
   it('two instances: a job accepted by B and awaited on A and B is seen by both when announced', async () => {
     const res = await post(B, chat);
     const { id } = (await res.json()) as { id: string };
-    const onA = get(A, id, keys.a, '?wait=10');
-    const onB = get(B, id, keys.a, '', { prefer: 'wait=10' });
+    const onA = get(A, id, f.keys.a, '?wait=10');
+    const onB = get(B, id, f.keys.a, '', { prefer: 'wait=10' });
     await waitFor(() => A.runtime.deps.waiter.channels > 0 && B.runtime.deps.waiter.channels > 0);
-    await announceResult(id);
+    await f.announceResult(id);
     const [ra, rb] = await Promise.all([onA, onB]);
     expect([ra.status, rb.status]).toEqual([200, 200]);
-    expect(((await ra.json()) as { result: { output: { content: string } } }).result.output.content).toBe('Tokyo.');
+    expect(
+      ((await ra.json()) as { result: { output: { content: string } } }).result.output.content,
+    ).toBe('Tokyo.');
     expect(((await rb.json()) as { status: string }).status).toBe('succeeded');
   });
 
   it('a result that landed before the wait began is returned at once (subscribe, then read)', async () => {
     const res = await post(A, chat);
     const { id } = (await res.json()) as { id: string };
-    await announceResult(id);
+    await f.announceResult(id);
     const started = Date.now();
-    const read = await get(B, id, keys.a, '?wait=10');
+    const read = await get(B, id, f.keys.a, '?wait=10');
     expect(read.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('GET with wait on an unknown id is a 404 without waiting', async () => {
-    const res = await get(A, 'req_DOESNOTEXIST', keys.a, '?wait=10');
+    const res = await get(A, 'req_DOESNOTEXIST', f.keys.a, '?wait=10');
     expect(res.status).toBe(404);
   });
 });
@@ -339,8 +313,7 @@ describe('sync wait', () => {
 describe('Kafka failure', () => {
   it('answers 503 with retry-after and marks the job failed (unavailable)', async () => {
     // A real producer that is no longer connected: every send fails as it would in an outage.
-    const kafka = createKafka({ brokers: [infra.kafkaBrokers], clientId: `${NS}-broken`, logger: createLogger({ service: 'test', level: 'silent' }) });
-    const producer = await createJsonProducer(kafka);
+    const producer = await createJsonProducer(f.kafka('broken'));
     await producer.disconnect();
     const broken = await buildIngestApp({
       ...A.runtime.deps,
@@ -352,16 +325,19 @@ describe('Kafka failure', () => {
       const res = await broken.app.inject({
         method: 'POST',
         url: '/v1/jobs',
-        headers: { authorization: `Bearer ${keys.a}`, 'idempotency-key': idempotencyKey },
+        headers: { authorization: `Bearer ${f.keys.a}`, 'idempotency-key': idempotencyKey },
         payload: chat,
       });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
       expect(res.json()).toMatchObject({ error: { code: 'unavailable', type: 'api_error' } });
       const id = requestIdFor('tenant_a', idempotencyKey, 0);
-      expect(consumed.some((c) => c.value.requestId === id)).toBe(false);
+      expect(f.consumed.some((c) => c.value.requestId === id)).toBe(false);
       const read = await get(A, id);
-      expect(await read.json()).toMatchObject({ status: 'failed', result: { error: { code: 'unavailable', retryable: true } } });
+      expect(await read.json()).toMatchObject({
+        status: 'failed',
+        result: { error: { code: 'unavailable', retryable: true } },
+      });
     } finally {
       await broken.app.close();
     }
@@ -379,14 +355,18 @@ describe('ops and admin', () => {
   });
 
   it('Bull Board needs HTTP Basic with an admin key, then serves its page, assets and API', async () => {
-    const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` });
+    const basic = (password: string) => ({
+      authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}`,
+    });
     const anonymous = await fetch(`${A.url}/admin/queues`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="asahi"');
-    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
-    expect((await fetch(`${A.url}/admin/queues`, { headers: basic(keys.a) })).status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe(
+      'unauthenticated',
+    );
+    expect((await fetch(`${A.url}/admin/queues`, { headers: basic(f.keys.a) })).status).toBe(401);
 
-    const page = await fetch(`${A.url}/admin/queues`, { headers: basic(keys.admin) });
+    const page = await fetch(`${A.url}/admin/queues`, { headers: basic(f.keys.admin) });
     expect(page.status).toBe(200);
     const html = await page.text();
     // The page loads its assets relative to <base href>, which must be the mount point.
@@ -396,13 +376,15 @@ describe('ops and admin', () => {
     expect(asset).toBeDefined();
     const assetUrl = new URL(asset!, new URL(base!, A.url)).toString();
     expect(assetUrl).toContain('/admin/queues/static/');
-    const assetRes = await fetch(assetUrl, { headers: basic(keys.admin) });
+    const assetRes = await fetch(assetUrl, { headers: basic(f.keys.admin) });
     expect(assetRes.status).toBe(200);
     expect((await fetch(assetUrl)).status).toBe(401);
 
-    const api = await fetch(`${A.url}/admin/queues/api/queues`, { headers: basic(keys.admin) });
+    const api = await fetch(`${A.url}/admin/queues/api/queues`, { headers: basic(f.keys.admin) });
     expect(api.status).toBe(200);
-    const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
+    const names = ((await api.json()) as { queues: { name: string }[] }).queues
+      .map((q) => q.name)
+      .sort();
     expect(names).toEqual(['asahi-dispatch', 'asahi-prepare', 'asahi-webhook']);
   });
 });

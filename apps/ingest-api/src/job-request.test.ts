@@ -19,7 +19,13 @@ const DEFAULTS = { syncS: 60, asyncS: 6 * 3600 };
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('parseWait', () => {
-  const cases: { name: string; header?: string | string[]; query?: unknown; max?: number; want: number | null | 'invalid' }[] = [
+  const cases: {
+    name: string;
+    header?: string | string[];
+    query?: unknown;
+    max?: number;
+    want: number | null | 'invalid';
+  }[] = [
     { name: 'nothing asked', want: null },
     { name: 'Prefer wait', header: 'wait=5', want: 5 },
     { name: 'Prefer with respond-async and spaces', header: 'respond-async, wait = 10', want: 10 },
@@ -53,16 +59,56 @@ describe('parseWait', () => {
 });
 
 describe('resolveDeadline', () => {
-  const cases: { name: string; body: Partial<JobBody>; mode: 'sync' | 'async'; want: string | { path: string; message: RegExp } }[] = [
+  const cases: {
+    name: string;
+    body: Partial<JobBody>;
+    mode: 'sync' | 'async';
+    want: string | { path: string; message: RegExp };
+  }[] = [
     { name: 'sync default', body: {}, mode: 'sync', want: '2026-11-22T10:01:00.000Z' },
     { name: 'async default', body: {}, mode: 'async', want: '2026-11-22T16:00:00.000Z' },
-    { name: 'deadline_seconds', body: { deadline_seconds: 90 }, mode: 'async', want: '2026-11-22T10:01:30.000Z' },
-    { name: 'deadline_at with offset', body: { deadline_at: '2026-11-22T13:00:00+02:00' }, mode: 'sync', want: '2026-11-22T11:00:00.000Z' },
-    { name: 'deadline_at in the past', body: { deadline_at: '2026-11-22T11:00:00+02:00' }, mode: 'async', want: { path: 'deadline_at', message: /future/ } },
-    { name: 'deadline_at future', body: { deadline_at: '2026-11-22T11:30:00.000Z' }, mode: 'sync', want: '2026-11-22T11:30:00.000Z' },
-    { name: 'both given', body: { deadline_at: '2026-11-22T11:30:00Z', deadline_seconds: 5 }, mode: 'async', want: { path: 'deadline_at', message: /not both/ } },
-    { name: 'deadline_at now', body: { deadline_at: NOW.toISOString() }, mode: 'async', want: { path: 'deadline_at', message: /future/ } },
-    { name: 'deadline_at too far', body: { deadline_at: '2026-12-22T10:00:00Z' }, mode: 'async', want: { path: 'deadline_at', message: /at most/ } },
+    {
+      name: 'deadline_seconds',
+      body: { deadline_seconds: 90 },
+      mode: 'async',
+      want: '2026-11-22T10:01:30.000Z',
+    },
+    {
+      name: 'deadline_at with offset',
+      body: { deadline_at: '2026-11-22T13:00:00+02:00' },
+      mode: 'sync',
+      want: '2026-11-22T11:00:00.000Z',
+    },
+    {
+      name: 'deadline_at in the past',
+      body: { deadline_at: '2026-11-22T11:00:00+02:00' },
+      mode: 'async',
+      want: { path: 'deadline_at', message: /future/ },
+    },
+    {
+      name: 'deadline_at future',
+      body: { deadline_at: '2026-11-22T11:30:00.000Z' },
+      mode: 'sync',
+      want: '2026-11-22T11:30:00.000Z',
+    },
+    {
+      name: 'both given',
+      body: { deadline_at: '2026-11-22T11:30:00Z', deadline_seconds: 5 },
+      mode: 'async',
+      want: { path: 'deadline_at', message: /not both/ },
+    },
+    {
+      name: 'deadline_at now',
+      body: { deadline_at: NOW.toISOString() },
+      mode: 'async',
+      want: { path: 'deadline_at', message: /future/ },
+    },
+    {
+      name: 'deadline_at too far',
+      body: { deadline_at: '2026-12-22T10:00:00Z' },
+      mode: 'async',
+      want: { path: 'deadline_at', message: /at most/ },
+    },
   ];
   it.each(cases)('$name', ({ body, mode, want }) => {
     const outcome = resolveDeadline(body, mode, NOW, DEFAULTS);
@@ -102,7 +148,9 @@ describe('requestIdFor', () => {
   });
   it('encodes the ULID time and randomness exactly', () => {
     expect(ulid(0, new Uint8Array(10))).toBe('0'.repeat(26));
-    expect(ulid(1_469_918_176_385, new Uint8Array(10).fill(255))).toBe('01ARYZ6S41' + 'Z'.repeat(16));
+    expect(ulid(1_469_918_176_385, new Uint8Array(10).fill(255))).toBe(
+      '01ARYZ6S41' + 'Z'.repeat(16),
+    );
   });
 });
 
@@ -126,19 +174,52 @@ describe('parseJobBody', () => {
     { name: 'not an object', body: 'hello', path: '(root)' },
     { name: 'missing model', body: { messages: chat.messages }, path: 'model' },
     { name: 'empty messages', body: { model: 'm', messages: [] }, path: 'messages' },
-    { name: 'bad role', body: { ...chat, messages: [{ role: 'robot', content: 'x' }] }, path: 'messages.0.role' },
-    { name: 'content not a string', body: { ...chat, messages: [{ role: 'user', content: 5 }] }, path: 'messages.0.content' },
+    {
+      name: 'bad role',
+      body: { ...chat, messages: [{ role: 'robot', content: 'x' }] },
+      path: 'messages.0.role',
+    },
+    {
+      name: 'content not a string',
+      body: { ...chat, messages: [{ role: 'user', content: 5 }] },
+      path: 'messages.0.content',
+    },
     { name: 'temperature too high', body: { ...chat, temperature: 3 }, path: 'temperature' },
     { name: 'max_tokens not an int', body: { ...chat, max_tokens: 1.5 }, path: 'max_tokens' },
     { name: 'streaming', body: { ...chat, stream: true }, path: 'stream' },
     { name: 'several choices', body: { ...chat, n: 2 }, path: 'n' },
-    { name: 'unknown OpenAI field', body: { ...chat, tools: [] }, path: '(root)', message: /tools/ },
-    { name: 'callback not a URL', body: { ...chat, callback: { url: 'nope' } }, path: 'callback.url' },
-    { name: 'cache mode unknown', body: { ...chat, cache: { mode: 'sometimes' } }, path: 'cache.mode' },
+    {
+      name: 'unknown OpenAI field',
+      body: { ...chat, tools: [] },
+      path: '(root)',
+      message: /tools/,
+    },
+    {
+      name: 'callback not a URL',
+      body: { ...chat, callback: { url: 'nope' } },
+      path: 'callback.url',
+    },
+    {
+      name: 'cache mode unknown',
+      body: { ...chat, cache: { mode: 'sometimes' } },
+      path: 'cache.mode',
+    },
     { name: 'metadata not strings', body: { ...chat, metadata: { a: 1 } }, path: 'metadata.a' },
-    { name: 'deadline_seconds zero', body: { ...chat, deadline_seconds: 0 }, path: 'deadline_seconds' },
-    { name: 'deadline_seconds too long', body: { ...chat, deadline_seconds: MAX_DEADLINE_S + 1 }, path: 'deadline_seconds' },
-    { name: 'deadline_at not ISO', body: { ...chat, deadline_at: 'tomorrow' }, path: 'deadline_at' },
+    {
+      name: 'deadline_seconds zero',
+      body: { ...chat, deadline_seconds: 0 },
+      path: 'deadline_seconds',
+    },
+    {
+      name: 'deadline_seconds too long',
+      body: { ...chat, deadline_seconds: MAX_DEADLINE_S + 1 },
+      path: 'deadline_seconds',
+    },
+    {
+      name: 'deadline_at not ISO',
+      body: { ...chat, deadline_at: 'tomorrow' },
+      path: 'deadline_at',
+    },
   ];
   it.each(cases)('$name → $path', ({ body, path, message }) => {
     const outcome = parseJobBody(body);
@@ -205,12 +286,16 @@ describe('buildRequestMessage', () => {
 
 describe('small helpers', () => {
   it('parseTraceparent keeps only well-formed values', () => {
-    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBeDefined();
+    expect(
+      parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'),
+    ).toBeDefined();
     expect(parseTraceparent('garbage')).toBeUndefined();
     expect(parseTraceparent(undefined)).toBeUndefined();
   });
   it('canonicalJson ignores key order and undefined', () => {
-    expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }], c: undefined })).toBe(canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));
+    expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }], c: undefined })).toBe(
+      canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }),
+    );
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: 2 }));
   });
 });

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chatRequestSchema, requestMessageSchema, z, type ChatRequest, type RequestMessage, type RequestMode } from '@asahi/contracts';
+import {
+  chatRequestSchema,
+  requestMessageSchema,
+  z,
+  type ChatRequest,
+  type RequestMessage,
+  type RequestMode,
+} from '@asahi/contracts';
 
 /**
  * Everything between "an HTTP body arrived" and "a RequestMessage is ready to produce", kept pure
@@ -46,7 +53,9 @@ export function parseJobBody(input: unknown): Outcome<JobBody> {
   const result = jobBodySchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   return invalid(
-    result.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
+    result.error.issues
+      .slice(0, 20)
+      .map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
   );
 }
 
@@ -63,13 +72,18 @@ export function resolveDeadline(
   defaults: DeadlineDefaults,
 ): Outcome<Date> {
   if (body.deadline_at !== undefined && body.deadline_seconds !== undefined) {
-    return invalid([{ path: 'deadline_at', message: 'give either deadline_at or deadline_seconds, not both' }]);
+    return invalid([
+      { path: 'deadline_at', message: 'give either deadline_at or deadline_seconds, not both' },
+    ]);
   }
   if (body.deadline_at !== undefined) {
     const at = new Date(body.deadline_at);
-    if (at.getTime() <= now.getTime()) return invalid([{ path: 'deadline_at', message: 'must be in the future' }]);
+    if (at.getTime() <= now.getTime())
+      return invalid([{ path: 'deadline_at', message: 'must be in the future' }]);
     if (at.getTime() - now.getTime() > MAX_DEADLINE_S * 1000) {
-      return invalid([{ path: 'deadline_at', message: `must be at most ${MAX_DEADLINE_S} seconds from now` }]);
+      return invalid([
+        { path: 'deadline_at', message: `must be at most ${MAX_DEADLINE_S} seconds from now` },
+      ]);
     }
     return { ok: true, value: at };
   }
@@ -115,17 +129,26 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7E][\x20-\x7E]{0,254}$/;
  * lands on the same job row and the same Kafka key); the tenant is part of the hash so two
  * tenants using the same key never collide. The newline separator keeps `ab`+`c` ≠ `a`+`bc`.
  */
-export function requestIdFor(tenantId: string, idempotencyKey: string | undefined, nowMs: number, random?: Uint8Array): string {
+export function requestIdFor(
+  tenantId: string,
+  idempotencyKey: string | undefined,
+  nowMs: number,
+  random?: Uint8Array,
+): string {
   if (idempotencyKey === undefined) return `req_${ulid(nowMs, random)}`;
   const digest = createHash('sha256').update(`${tenantId}\n${idempotencyKey}`).digest();
   return `req_${base32(digest).slice(0, 26)}`;
 }
 
 /** An Idempotency-Key header value: 1-255 printable ASCII characters; absent is fine. */
-export function parseIdempotencyKey(header: string | string[] | undefined): Outcome<string | undefined> {
+export function parseIdempotencyKey(
+  header: string | string[] | undefined,
+): Outcome<string | undefined> {
   if (header === undefined) return { ok: true, value: undefined };
   if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
-    return invalid([{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, given once' }]);
+    return invalid([
+      { path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, given once' },
+    ]);
   }
   return { ok: true, value: header };
 }
@@ -137,10 +160,16 @@ const WAIT_VALUE = /^\d{1,6}(\.\d{1,3})?$/;
  * `?wait=N` wins over `Prefer: wait=N`. A malformed query value is a 400; a malformed Prefer
  * preference is ignored, as RFC 7240 asks of preferences a server cannot honour. Capped at max.
  */
-export function parseWait(header: string | string[] | undefined, query: unknown, max: number): Outcome<number | null> {
+export function parseWait(
+  header: string | string[] | undefined,
+  query: unknown,
+  max: number,
+): Outcome<number | null> {
   if (query !== undefined) {
     if (typeof query !== 'string' || !WAIT_VALUE.test(query)) {
-      return invalid([{ path: 'wait', message: 'query parameter wait must be a number of seconds, given once' }]);
+      return invalid([
+        { path: 'wait', message: 'query parameter wait must be a number of seconds, given once' },
+      ]);
     }
     return { ok: true, value: capWait(Number(query), max) };
   }
@@ -161,7 +190,10 @@ function preferWait(header: string | string[] | undefined): number | undefined {
     const [token = ''] = pref.split(';');
     const eq = token.indexOf('=');
     if (eq < 0 || token.slice(0, eq).trim().toLowerCase() !== 'wait') continue;
-    const raw = token.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const raw = token
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (WAIT_VALUE.test(raw)) found = Number(raw);
   }
   return found;
@@ -179,7 +211,16 @@ export interface BuildMessageInput {
 
 /** Splits the Asahi fields off the chat body and assembles the wire message (schema version 1). */
 export function buildRequestMessage(input: BuildMessageInput): RequestMessage {
-  const { callback, cache, metadata, deadline_at: _at, deadline_seconds: _s, stream: _st, n: _n, ...chat } = input.body;
+  const {
+    callback,
+    cache,
+    metadata,
+    deadline_at: _at,
+    deadline_seconds: _s,
+    stream: _st,
+    n: _n,
+    ...chat
+  } = input.body;
   const message: RequestMessage = {
     schemaVersion: 1,
     requestId: input.requestId,

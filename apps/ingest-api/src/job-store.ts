@@ -1,4 +1,10 @@
-import { createQueuedJob, findActiveKey, getJobForTenant, markJobsFailed, type Db } from '@asahi/db';
+import {
+  createQueuedJob,
+  findActiveKey,
+  getJobForTenant,
+  markJobsFailed,
+  type Db,
+} from '@asahi/db';
 import type { KeyLookup } from './auth';
 import type { JobStore } from './routes/jobs.route';
 

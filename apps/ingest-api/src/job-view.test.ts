@@ -47,7 +47,12 @@ describe('toJobView', () => {
   });
 
   it('a terminal job carries its result inline, money as numbers', () => {
-    const view = toJobView({ ...job, status: 'succeeded', completedAt: new Date('2026-11-22T10:00:02Z'), result });
+    const view = toJobView({
+      ...job,
+      status: 'succeeded',
+      completedAt: new Date('2026-11-22T10:00:02Z'),
+      result,
+    });
     expect(view.completedAt).toBe('2026-11-22T10:00:02.000Z');
     expect(view.result).toEqual({
       output: result.output,
@@ -64,8 +69,15 @@ describe('toJobView', () => {
   });
 
   it('a failed job shows its error; a non-terminal job hides a stray result', () => {
-    const failed = { ...result, status: 'failed', output: null, error: { code: 'unavailable', message: 'x', retryable: true } };
-    expect(toJobView({ ...job, status: 'failed', result: failed }).result?.error?.code).toBe('unavailable');
+    const failed = {
+      ...result,
+      status: 'failed',
+      output: null,
+      error: { code: 'unavailable', message: 'x', retryable: true },
+    };
+    expect(toJobView({ ...job, status: 'failed', result: failed }).result?.error?.code).toBe(
+      'unavailable',
+    );
     expect(toJobView({ ...job, status: 'running', result }).result).toBeNull();
   });
 });

@@ -1,4 +1,9 @@
-import { terminalStatusSchema, type ChatOutput, type ResultError, type Usage } from '@asahi/contracts';
+import {
+  terminalStatusSchema,
+  type ChatOutput,
+  type ResultError,
+  type Usage,
+} from '@asahi/contracts';
 
 /** Prisma Decimal (or a plain number/string) → number: money is numeric(20,10) in Postgres. */
 type DecimalLike = number | string | { toString(): string };
@@ -85,7 +90,11 @@ export function toJobView(job: JobRecord): JobView {
 function toResultView(r: ResultRecord): ResultView {
   return {
     output: (r.output ?? null) as ChatOutput | null,
-    usage: { promptTokens: r.promptTokens, completionTokens: r.completionTokens, totalTokens: r.totalTokens },
+    usage: {
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      totalTokens: r.totalTokens,
+    },
     costUsd: Number(String(r.costUsd)),
     baselineCostUsd: Number(String(r.baselineCostUsd)),
     cacheTier: r.cacheTier,

@@ -13,6 +13,12 @@ const { app } = await buildIngestApp(runtime.deps);
 
 await app.listen({ port: config.PORT, host: config.HOST });
 const { port } = app.server.address() as { port: number };
-logger.info({ url: `http://${config.HOST}:${port}`, namespace: config.ASAHI_NAMESPACE }, 'ingest-api listening');
+logger.info(
+  { url: `http://${config.HOST}:${port}`, namespace: config.ASAHI_NAMESPACE },
+  'ingest-api listening',
+);
 
-onShutdown(logger, runtime.shutdownSteps(() => app.close()));
+onShutdown(
+  logger,
+  runtime.shutdownSteps(() => app.close()),
+);

@@ -60,50 +60,14 @@ const DEGRADED_POLL_MS = 1_000;
  * waiters: the state always comes from a fresh, tenant-scoped read.
  */
 export function createResultWaiter(options: ResultWaiterOptions): ResultWaiter {
-  const { subscriber, logger } = options;
   const pollMs = options.pollIntervalMs ?? 5_000;
-  const channels = new Map<string, ChannelEntry>();
-  let released = false;
-  let connectedBefore = false;
-
-  subscriber.on('message', (channel: string) => {
-    channels.get(channel)?.waiters.forEach((w) => w.wake());
-  });
-  // ioredis resubscribes after a reconnect, but what was published meanwhile is gone: re-read.
-  subscriber.on('ready', () => {
-    if (connectedBefore) for (const entry of channels.values()) entry.waiters.forEach((w) => w.wake());
-    connectedBefore = true;
-  });
-  if (subscriber.status === 'ready') connectedBefore = true;
-
-  const join = (channel: string, waiter: Waiter): Promise<unknown> => {
-    let entry = channels.get(channel);
-    if (!entry) {
-      // Issued synchronously: ioredis keeps command order, so an UNSUBSCRIBE of a previous
-      // entry for this channel always reaches Redis before this SUBSCRIBE.
-      const subscribed = subscriber.subscribe(channel);
-      subscribed.catch((err: unknown) => logger.warn({ err, channel }, 'result channel subscribe failed; polling'));
-      entry = { waiters: new Set(), subscribed };
-      channels.set(channel, entry);
-    }
-    entry.waiters.add(waiter);
-    return entry.subscribed;
-  };
-
-  const leave = (channel: string, waiter: Waiter) => {
-    const entry = channels.get(channel);
-    if (!entry) return;
-    entry.waiters.delete(waiter);
-    if (entry.waiters.size > 0) return;
-    channels.delete(channel);
-    subscriber.unsubscribe(channel).catch((err: unknown) => logger.warn({ err, channel }, 'result channel unsubscribe failed'));
-  };
-
+  const registry = createChannelRegistry(options.subscriber, options.logger);
   const active = new Set<Waiter>();
+  let released = false;
 
   return {
     get channels() {
-      return channels.size;
+      return registry.size();
     },
     release() {
       released = true;
@@ -115,7 +79,9 @@ export function createResultWaiter(options: ResultWaiterOptions): ResultWaiter {
       const waiter = createWaiter();
       active.add(waiter);
       try {
-        const subscribed = released ? false : await settlesBefore(join(channel, waiter), deadline);
+        const subscribed = released
+          ? false
+          : await settlesBefore(registry.join(channel, waiter), deadline);
         let value = await opts.read();
         if (value === null) return { value, outcome: 'not_found' };
         for (;;) {
@@ -123,14 +89,63 @@ export function createResultWaiter(options: ResultWaiterOptions): ResultWaiter {
           if (opts.signal?.aborted) return { value, outcome: 'aborted' };
           const remaining = deadline - Date.now();
           if (remaining <= 0 || released) return { value, outcome: 'timeout' };
-          await waiter.next(Math.min(remaining, subscribed ? pollMs : DEGRADED_POLL_MS), opts.signal);
-          if (released || opts.signal?.aborted) return { value, outcome: released ? 'timeout' : 'aborted' };
+          await waiter.next(
+            Math.min(remaining, subscribed ? pollMs : DEGRADED_POLL_MS),
+            opts.signal,
+          );
+          if (released || opts.signal?.aborted)
+            return { value, outcome: released ? 'timeout' : 'aborted' };
           value = (await opts.read()) ?? value;
         }
       } finally {
         active.delete(waiter);
-        leave(channel, waiter);
+        registry.leave(channel, waiter);
       }
+    },
+  };
+}
+
+/** Channel → waiters on the one subscriber connection, with SUBSCRIBE/UNSUBSCRIBE on first/last. */
+function createChannelRegistry(subscriber: Redis, logger: Logger) {
+  const channels = new Map<string, ChannelEntry>();
+  let connectedBefore = subscriber.status === 'ready';
+
+  subscriber.on('message', (channel: string) => {
+    channels.get(channel)?.waiters.forEach((w) => w.wake());
+  });
+  // ioredis resubscribes after a reconnect, but what was published meanwhile is gone: re-read.
+  subscriber.on('ready', () => {
+    if (connectedBefore)
+      for (const entry of channels.values()) entry.waiters.forEach((w) => w.wake());
+    connectedBefore = true;
+  });
+
+  return {
+    size: () => channels.size,
+    join(channel: string, waiter: Waiter): Promise<unknown> {
+      let entry = channels.get(channel);
+      if (!entry) {
+        // Issued synchronously: ioredis keeps command order, so an UNSUBSCRIBE of a previous
+        // entry for this channel always reaches Redis before this SUBSCRIBE.
+        const subscribed = subscriber.subscribe(channel);
+        subscribed.catch((err: unknown) =>
+          logger.warn({ err, channel }, 'result channel subscribe failed; polling'),
+        );
+        entry = { waiters: new Set(), subscribed };
+        channels.set(channel, entry);
+      }
+      entry.waiters.add(waiter);
+      return entry.subscribed;
+    },
+    leave(channel: string, waiter: Waiter): void {
+      const entry = channels.get(channel);
+      if (!entry?.waiters.delete(waiter) || entry.waiters.size > 0) return;
+      channels.delete(channel);
+      subscriber
+        .unsubscribe(channel)
+        .catch((err: unknown) =>
+          logger.warn({ err, channel }, 'result channel unsubscribe failed'),
+        );
     },
   };
 }
@@ -142,7 +157,13 @@ async function settlesBefore(promise: Promise<unknown>, deadline: number): Promi
     timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
   });
   try {
-    return await Promise.race([promise.then(() => true, () => false), late]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

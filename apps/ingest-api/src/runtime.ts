@@ -20,7 +20,11 @@ export interface IngestRuntime {
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** Connects Postgres, Redis (commands + one subscriber) and Kafka, and returns the app's deps. */
-export async function createIngestRuntime(config: IngestConfig, logger: Logger, registry: Registry): Promise<IngestRuntime> {
+export async function createIngestRuntime(
+  config: IngestConfig,
+  logger: Logger,
+  registry: Registry,
+): Promise<IngestRuntime> {
   const names = namesFor(config.ASAHI_NAMESPACE);
   const db = createDb(config.DATABASE_URL, {
     applicationName: 'asahi-ingest-api',
@@ -28,15 +32,10 @@ export async function createIngestRuntime(config: IngestConfig, logger: Logger, 
   });
   const redis = createRedisConnection(config.REDIS_URL, 'ingest-api');
   const subscriber = createRedisConnection(config.REDIS_URL, 'ingest-api-results');
-  for (const r of [redis, subscriber]) r.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  for (const r of [redis, subscriber])
+    r.on('error', (err) => logger.warn({ err }, 'redis connection error'));
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'asahi-ingest-api', logger });
-  await ensureTopics(kafka, Object.values(names.topics));
-  const producer = await createJsonProducer(kafka);
-  let producerConnected = true;
-  producer.raw.on(producer.raw.events.CONNECT, () => (producerConnected = true));
-  producer.raw.on(producer.raw.events.DISCONNECT, () => (producerConnected = false));
-  const sender = createBatchingSender(producer, { topic: names.topics.requests });
+  const { producer, sender, producerConnected } = await connectKafka(config, names, logger);
 
   const queues = [QUEUES.prepare, QUEUES.dispatch, QUEUES.webhook].map((name) =>
     createQueue(name, { connection: redis, prefix: names.queuePrefix }),
@@ -50,10 +49,16 @@ export async function createIngestRuntime(config: IngestConfig, logger: Logger, 
 
   const ready = async () => {
     const [pg, ping] = await Promise.all([
-      withTimeout(db.pool.query('SELECT 1')).then(() => true, () => false),
-      withTimeout(redis.ping()).then((r) => r === 'PONG', () => false),
+      withTimeout(db.pool.query('SELECT 1')).then(
+        () => true,
+        () => false,
+      ),
+      withTimeout(redis.ping()).then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
     ]);
-    return pg && ping && producerConnected && subscriber.status === 'ready';
+    return pg && ping && producerConnected() && subscriber.status === 'ready';
   };
 
   const deps: IngestDeps = {
@@ -87,6 +92,22 @@ export async function createIngestRuntime(config: IngestConfig, logger: Logger, 
       { name: 'postgres', close: () => db.close() },
     ],
   };
+}
+
+/** Idempotent acks=all producer behind a batching sender, and whether it is connected now. */
+async function connectKafka(config: IngestConfig, names: Names, logger: Logger) {
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'asahi-ingest-api',
+    logger,
+  });
+  await ensureTopics(kafka, Object.values(names.topics));
+  const producer = await createJsonProducer(kafka);
+  let connected = true;
+  producer.raw.on(producer.raw.events.CONNECT, () => (connected = true));
+  producer.raw.on(producer.raw.events.DISCONNECT, () => (connected = false));
+  const sender = createBatchingSender(producer, { topic: names.topics.requests });
+  return { producer, sender, producerConnected: () => connected };
 }
 
 /** A probe must answer: ioredis would otherwise queue a PING forever while disconnected. */

@@ -54,7 +54,9 @@ export async function createApiKey(
     const prefix = randomToken(PREFIX_LENGTH);
     const key = `${KEY_PREFIX}${prefix}_${randomToken(SECRET_LENGTH)}`;
     try {
-      const row = await prisma.apiKey.create({ data: { tenantId, name, prefix, secretHash: sha256Hex(key), roles } });
+      const row = await prisma.apiKey.create({
+        data: { tenantId, name, prefix, secretHash: sha256Hex(key), roles },
+      });
       return { id: row.id, key, prefix, roles: row.roles };
     } catch (err) {
       if (!isUniqueViolation(err) || attempt >= 3) throw err;
@@ -63,7 +65,10 @@ export async function createApiKey(
 }
 
 /** The key's tenant and roles, or null for unknown, malformed or revoked keys. */
-export async function findActiveKey(prisma: PrismaClient, plaintext: string): Promise<ActiveApiKey | null> {
+export async function findActiveKey(
+  prisma: PrismaClient,
+  plaintext: string,
+): Promise<ActiveApiKey | null> {
   if (!plaintext.startsWith(KEY_PREFIX) || plaintext.length > 128) return null;
   const row = await prisma.apiKey.findUnique({ where: { secretHash: sha256Hex(plaintext) } });
   if (!row || row.revokedAt) return null;
@@ -79,8 +84,15 @@ export async function findActiveKey(prisma: PrismaClient, plaintext: string): Pr
 }
 
 /** Revokes a key of this tenant; false when there is no such (unrevoked) key. */
-export async function revokeApiKey(prisma: PrismaClient, tenantId: string, keyId: string): Promise<boolean> {
-  const { count } = await prisma.apiKey.updateMany({ where: { id: keyId, tenantId, revokedAt: null }, data: { revokedAt: new Date() } });
+export async function revokeApiKey(
+  prisma: PrismaClient,
+  tenantId: string,
+  keyId: string,
+): Promise<boolean> {
+  const { count } = await prisma.apiKey.updateMany({
+    where: { id: keyId, tenantId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   return count > 0;
 }
 

@@ -22,7 +22,10 @@ export function parseDatabaseUrl(databaseUrl: string): ParsedDatabaseUrl {
   }
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
-  return { connectionString: url.toString(), schema: schema && schema !== 'public' ? schema : undefined };
+  return {
+    connectionString: url.toString(),
+    schema: schema && schema !== 'public' ? schema : undefined,
+  };
 }
 
 /** Quotes an identifier for SQL text (schema and database names cannot be bind parameters). */

@@ -1,10 +1,19 @@
 import type { RequestMessage, ResultError } from '@asahi/contracts';
 import { AppError } from '@asahi/errors';
 import type { PrismaClient } from './client';
-import { TERMINAL_JOB_STATUSES, toJobRow, toJobWithResult, type JobRow, type JobWithResult } from './rows';
+import {
+  TERMINAL_JOB_STATUSES,
+  toJobRow,
+  toJobWithResult,
+  type JobRow,
+  type JobWithResult,
+} from './rows';
 
 /** The fields of a RequestMessage a job row needs (the whole message is stored as `request`). */
-export type QueuedJobInput = Pick<RequestMessage, 'requestId' | 'tenantId' | 'mode' | 'acceptedAt' | 'deadlineAt' | 'body'> &
+export type QueuedJobInput = Pick<
+  RequestMessage,
+  'requestId' | 'tenantId' | 'mode' | 'acceptedAt' | 'deadlineAt' | 'body'
+> &
   Partial<Pick<RequestMessage, 'callback'>>;
 
 export interface CreatedJob {
@@ -18,7 +27,10 @@ export interface CreatedJob {
  * A tenant unknown to the database gets a placeholder row (name = id) so the foreign key holds
  * even when tenants come from configuration rather than from `upsertTenant`.
  */
-export async function createQueuedJobs(prisma: PrismaClient, inputs: QueuedJobInput[]): Promise<CreatedJob[]> {
+export async function createQueuedJobs(
+  prisma: PrismaClient,
+  inputs: QueuedJobInput[],
+): Promise<CreatedJob[]> {
   if (inputs.length === 0) return [];
   const payload = inputs.map((m) => ({
     id: m.requestId,
@@ -43,12 +55,16 @@ export async function createQueuedJobs(prisma: PrismaClient, inputs: QueuedJobIn
     SELECT id, tenant_id, mode, 'queued', model, request, callback_url, deadline_at, created_at, now() FROM input
     ON CONFLICT (id) DO NOTHING
     RETURNING id`;
-  const created = new Set(inserted.map((r) => r.id));
-  return inputs.map((m) => ({ id: m.requestId, created: created.has(m.requestId) }));
+  // Only the first occurrence of an id inside the batch counts as the one that created it.
+  const unclaimed = new Set(inserted.map((r) => r.id));
+  return inputs.map((m) => ({ id: m.requestId, created: unclaimed.delete(m.requestId) }));
 }
 
 /** One queued job; returns the stored row, which is the earlier one when the id already existed. */
-export async function createQueuedJob(prisma: PrismaClient, input: QueuedJobInput): Promise<{ job: JobRow; created: boolean }> {
+export async function createQueuedJob(
+  prisma: PrismaClient,
+  input: QueuedJobInput,
+): Promise<{ job: JobRow; created: boolean }> {
   const [outcome] = await createQueuedJobs(prisma, [input]);
   const job = await prisma.job.findUnique({ where: { id: input.requestId } });
   if (!job) throw new AppError('internal', `job ${input.requestId} vanished right after insert`);
@@ -60,7 +76,11 @@ export async function createQueuedJob(prisma: PrismaClient, input: QueuedJobInpu
 }
 
 /** The job with its result, or null when it does not exist *for this tenant*. */
-export async function getJobForTenant(prisma: PrismaClient, tenantId: string, id: string): Promise<JobWithResult | null> {
+export async function getJobForTenant(
+  prisma: PrismaClient,
+  tenantId: string,
+  id: string,
+): Promise<JobWithResult | null> {
   const job = await prisma.job.findFirst({ where: { id, tenantId }, include: { result: true } });
   return job ? toJobWithResult(job) : null;
 }
@@ -79,9 +99,14 @@ export async function markJobRunning(prisma: PrismaClient, id: string): Promise<
  * a late real result for the same id then finds the slot taken (saveTerminalResult → firstTime
  * false), so the client sees one outcome. Returns how many jobs changed.
  */
-export async function markJobsFailed(prisma: PrismaClient, ids: string[], reason: ResultError | string): Promise<number> {
+export async function markJobsFailed(
+  prisma: PrismaClient,
+  ids: string[],
+  reason: ResultError | string,
+): Promise<number> {
   if (ids.length === 0) return 0;
-  const error: ResultError = typeof reason === 'string' ? { code: 'unavailable', message: reason, retryable: true } : reason;
+  const error: ResultError =
+    typeof reason === 'string' ? { code: 'unavailable', message: reason, retryable: true } : reason;
   const rows = await prisma.$queryRaw<{ id: string }[]>`
     WITH failed AS (
       UPDATE jobs SET status = 'failed', completed_at = now(), updated_at = now(), result_id = id
@@ -100,7 +125,11 @@ export async function markJobsFailed(prisma: PrismaClient, ids: string[], reason
 }
 
 /** Non-terminal jobs not touched since `olderThan`, oldest first, for a reconciler. */
-export async function findStuckJobs(prisma: PrismaClient, olderThan: Date, limit = 100): Promise<JobRow[]> {
+export async function findStuckJobs(
+  prisma: PrismaClient,
+  olderThan: Date,
+  limit = 100,
+): Promise<JobRow[]> {
   const jobs = await prisma.job.findMany({
     where: { status: { in: ['queued', 'running'] }, updatedAt: { lt: olderThan } },
     orderBy: { updatedAt: 'asc' },

@@ -18,7 +18,11 @@ async function freshDatabase(): Promise<TestDatabase> {
   return t;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -57,7 +61,13 @@ describe('migrate', () => {
     await migrate(url, MIGRATIONS_DIR);
     const [row] = await query<Record<string, unknown>>(url, 'SELECT * FROM _prisma_migrations');
     const fileBytes = await readFile(join(MIGRATIONS_DIR, INIT, 'migration.sql'));
-    expect(row).toMatchObject({ migration_name: INIT, checksum: sha256Hex(fileBytes), logs: null, rolled_back_at: null, applied_steps_count: 1 });
+    expect(row).toMatchObject({
+      migration_name: INIT,
+      checksum: sha256Hex(fileBytes),
+      logs: null,
+      rolled_back_at: null,
+      applied_steps_count: 1,
+    });
     expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(row?.finished_at).toBeInstanceOf(Date);
     expect(row?.started_at).toBeInstanceOf(Date);
@@ -68,14 +78,62 @@ describe('migrate', () => {
        FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );
     expect(columns).toEqual([
-      { column_name: 'id', data_type: 'character varying', len: 36, is_nullable: 'NO', column_default: null },
-      { column_name: 'checksum', data_type: 'character varying', len: 64, is_nullable: 'NO', column_default: null },
-      { column_name: 'finished_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'migration_name', data_type: 'character varying', len: 255, is_nullable: 'NO', column_default: null },
-      { column_name: 'logs', data_type: 'text', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'rolled_back_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'started_at', data_type: 'timestamp with time zone', len: null, is_nullable: 'NO', column_default: 'now()' },
-      { column_name: 'applied_steps_count', data_type: 'integer', len: null, is_nullable: 'NO', column_default: '0' },
+      {
+        column_name: 'id',
+        data_type: 'character varying',
+        len: 36,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'checksum',
+        data_type: 'character varying',
+        len: 64,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'finished_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'migration_name',
+        data_type: 'character varying',
+        len: 255,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'logs',
+        data_type: 'text',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'rolled_back_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'started_at',
+        data_type: 'timestamp with time zone',
+        len: null,
+        is_nullable: 'NO',
+        column_default: 'now()',
+      },
+      {
+        column_name: 'applied_steps_count',
+        data_type: 'integer',
+        len: null,
+        is_nullable: 'NO',
+        column_default: '0',
+      },
     ]);
   });
 
@@ -83,15 +141,23 @@ describe('migrate', () => {
     const { url } = await freshDatabase();
     await migrate(url, MIGRATIONS_DIR);
     await query(url, `UPDATE _prisma_migrations SET checksum = repeat('0', 64)`);
-    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toThrow(/modified after being applied: 20261122000000_init/);
+    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toThrow(
+      /modified after being applied: 20261122000000_init/,
+    );
   });
 
   it('refuses to run when an applied migration file was edited', async () => {
     const { url } = await freshDatabase();
     await migrate(url, MIGRATIONS_DIR);
     const dir = await migrationsCopy();
-    await writeFile(join(dir, INIT, 'migration.sql'), `${await readFile(join(dir, INIT, 'migration.sql'), 'utf8')}\n-- edited\n`);
-    await expect(migrate(url, dir)).rejects.toMatchObject({ code: 'conflict', details: { modified: [INIT] } });
+    await writeFile(
+      join(dir, INIT, 'migration.sql'),
+      `${await readFile(join(dir, INIT, 'migration.sql'), 'utf8')}\n-- edited\n`,
+    );
+    await expect(migrate(url, dir)).rejects.toMatchObject({
+      code: 'conflict',
+      details: { modified: [INIT] },
+    });
   });
 
   it('accepts the same file checked out with CRLF line endings', async () => {
@@ -106,19 +172,36 @@ describe('migrate', () => {
   it('refuses to build on a migration that started but never finished', async () => {
     const { url } = await freshDatabase();
     await migrate(url, MIGRATIONS_DIR);
-    await query(url, `INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ('x', $1, '20990101000000_half')`, ['0'.repeat(64)]);
-    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toThrow(/20990101000000_half started but never finished/);
+    await query(
+      url,
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ('x', $1, '20990101000000_half')`,
+      ['0'.repeat(64)],
+    );
+    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toThrow(
+      /20990101000000_half started but never finished/,
+    );
   });
 
   it('rolls a failing migration back entirely and records nothing for it', async () => {
     const { url } = await freshDatabase();
     const dir = await migrationsCopy();
     await cp(join(dir, INIT), join(dir, '20990101000000_broken'), { recursive: true });
-    await writeFile(join(dir, '20990101000000_broken', 'migration.sql'), 'CREATE TABLE "half_done" (id int);\nSELECT 1/0;\n');
-    await expect(migrate(url, dir)).rejects.toThrow(/20990101000000_broken failed and was rolled back: division by zero/);
-    const names = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations');
+    await writeFile(
+      join(dir, '20990101000000_broken', 'migration.sql'),
+      'CREATE TABLE "half_done" (id int);\nSELECT 1/0;\n',
+    );
+    await expect(migrate(url, dir)).rejects.toThrow(
+      /20990101000000_broken failed and was rolled back: division by zero/,
+    );
+    const names = await query<{ migration_name: string }>(
+      url,
+      'SELECT migration_name FROM _prisma_migrations',
+    );
     expect(names.map((r) => r.migration_name)).toEqual([INIT]);
-    const [table] = await query<{ t: string | null }>(url, `SELECT to_regclass('half_done')::text AS t`);
+    const [table] = await query<{ t: string | null }>(
+      url,
+      `SELECT to_regclass('half_done')::text AS t`,
+    );
     expect(table?.t).toBeNull();
   });
 
@@ -134,16 +217,28 @@ describe('migrate', () => {
 describe('compatibility with Prisma’s schema engine (`prisma migrate deploy`)', () => {
   const schemaPath = join(MIGRATIONS_DIR, '..', 'schema.prisma');
   const filters = { externalTables: [], externalEnums: [] };
-  const engineFor = async (url: string) => openSchemaEngine(url, schemaPath, await readFile(schemaPath, 'utf8'));
+  const engineFor = async (url: string) =>
+    openSchemaEngine(url, schemaPath, await readFile(schemaPath, 'utf8'));
 
   it('the engine sees our history as up to date, and edits as edits', async () => {
     const { url } = await freshDatabase();
     await migrate(url, MIGRATIONS_DIR);
     const { engine, close } = await engineFor(url);
     try {
-      const input = { migrationsList: await loadMigrationList(MIGRATIONS_DIR), optInToShadowDatabase: false, filters };
-      expect(await engine.diagnoseMigrationHistory(input)).toEqual({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
-      expect(await engine.applyMigrations({ migrationsList: input.migrationsList, filters })).toEqual({ appliedMigrationNames: [] });
+      const input = {
+        migrationsList: await loadMigrationList(MIGRATIONS_DIR),
+        optInToShadowDatabase: false,
+        filters,
+      };
+      expect(await engine.diagnoseMigrationHistory(input)).toEqual({
+        editedMigrationNames: [],
+        failedMigrationNames: [],
+        hasMigrationsTable: true,
+        history: null,
+      });
+      expect(
+        await engine.applyMigrations({ migrationsList: input.migrationsList, filters }),
+      ).toEqual({ appliedMigrationNames: [] });
       await query(url, `UPDATE _prisma_migrations SET checksum = repeat('0', 64)`);
       expect((await engine.diagnoseMigrationHistory(input)).editedMigrationNames).toEqual([INIT]);
     } finally {
@@ -156,9 +251,13 @@ describe('compatibility with Prisma’s schema engine (`prisma migrate deploy`)'
     const { engine, close } = await engineFor(url);
     try {
       const migrationsList = await loadMigrationList(MIGRATIONS_DIR);
-      expect(await engine.applyMigrations({ migrationsList, filters })).toEqual({ appliedMigrationNames: [INIT] });
+      expect(await engine.applyMigrations({ migrationsList, filters })).toEqual({
+        appliedMigrationNames: [INIT],
+      });
       // The engine's session still holds advisory lock 72707369: we must not get in.
-      await expect(migrate(url, MIGRATIONS_DIR, () => {}, { lockTimeoutMs: 300 })).rejects.toThrow(/waiting for the migration lock/);
+      await expect(migrate(url, MIGRATIONS_DIR, () => {}, { lockTimeoutMs: 300 })).rejects.toThrow(
+        /waiting for the migration lock/,
+      );
     } finally {
       await close();
     }

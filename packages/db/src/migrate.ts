@@ -72,14 +72,20 @@ export async function migrate(
     try {
       return await applyPending(client, files, log);
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]).catch(() => {});
+      await client
+        .query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY])
+        .catch(() => {});
     }
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-async function applyPending(client: pg.Client, files: MigrationFile[], log: MigrateLog): Promise<MigrateResult> {
+async function applyPending(
+  client: pg.Client,
+  files: MigrationFile[],
+  log: MigrateLog,
+): Promise<MigrateResult> {
   await ensureMigrationsTable(client);
   const { rows } = await client.query<RecordedMigration>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at, started_at FROM _prisma_migrations ORDER BY started_at',
@@ -91,11 +97,16 @@ async function applyPending(client: pg.Client, files: MigrationFile[], log: Migr
     log(`applied migration ${file.name}`);
   }
   if (pending.length === 0) log(`database is up to date (${files.length} migrations)`);
-  return { applied: pending.map((f) => f.name), alreadyApplied: files.filter((f) => applied.has(f.name)).map((f) => f.name) };
+  return {
+    applied: pending.map((f) => f.name),
+    alreadyApplied: files.filter((f) => applied.has(f.name)).map((f) => f.name),
+  };
 }
 
 async function ensureMigrationsTable(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists");
+  const { rows } = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
+  );
   if (!rows[0]?.exists) await client.query(PRISMA_MIGRATIONS_TABLE_DDL);
 }
 
@@ -103,7 +114,11 @@ async function ensureMigrationsTable(client: pg.Client): Promise<void> {
  * Returns the names of applied migrations, after refusing a history we must not build on:
  * an unfinished migration (Prisma's P3009 situation) or an applied migration whose file changed.
  */
-function checkHistory(files: MigrationFile[], rows: RecordedMigration[], log: MigrateLog): Set<string> {
+function checkHistory(
+  files: MigrationFile[],
+  rows: RecordedMigration[],
+  log: MigrateLog,
+): Set<string> {
   const failed = rows.filter((r) => r.finished_at === null && r.rolled_back_at === null);
   if (failed.length > 0) {
     const names = failed.map((r) => r.migration_name).join(', ');
@@ -114,14 +129,22 @@ function checkHistory(files: MigrationFile[], rows: RecordedMigration[], log: Mi
       { details: { failed: failed.map((r) => r.migration_name) } },
     );
   }
-  const recorded = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  const recorded = new Map(
+    rows
+      .filter((r) => r.finished_at !== null && r.rolled_back_at === null)
+      .map((r) => [r.migration_name, r.checksum]),
+  );
   const local = new Map(files.map((f) => [f.name, f]));
   const modified = [...recorded].filter(([name, checksum]) => {
     const file = local.get(name);
     return file !== undefined && !checksumMatches(file.sql, checksum);
   });
   if (modified.length > 0) {
-    const list = modified.map(([name, checksum]) => `${name} (recorded ${checksum}, file ${local.get(name)?.checksum})`).join('; ');
+    const list = modified
+      .map(
+        ([name, checksum]) => `${name} (recorded ${checksum}, file ${local.get(name)?.checksum})`,
+      )
+      .join('; ');
     throw new AppError(
       'conflict',
       `applied migration(s) were modified after being applied: ${list}. Restore the original migration.sql ` +
@@ -130,7 +153,10 @@ function checkHistory(files: MigrationFile[], rows: RecordedMigration[], log: Mi
     );
   }
   for (const name of recorded.keys()) {
-    if (!local.has(name)) log(`warning: migration ${name} is recorded in the database but missing from the migrations folder`);
+    if (!local.has(name))
+      log(
+        `warning: migration ${name} is recorded in the database but missing from the migrations folder`,
+      );
   }
   return new Set(recorded.keys());
 }
@@ -140,14 +166,22 @@ async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
   const id = randomUUID();
   await client.query('BEGIN');
   try {
-    await client.query('INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ($1, $2, $3)', [id, file.checksum, file.name]);
+    await client.query(
+      'INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ($1, $2, $3)',
+      [id, file.checksum, file.name],
+    );
     await client.query(file.sql);
-    await client.query('UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1', [id]);
+    await client.query(
+      'UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1',
+      [id],
+    );
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     const reason = err instanceof Error ? err.message : String(err);
-    throw new AppError('internal', `migration ${file.name} failed and was rolled back: ${reason}`, { cause: err });
+    throw new AppError('internal', `migration ${file.name} failed and was rolled back: ${reason}`, {
+      cause: err,
+    });
   }
 }
 
@@ -156,10 +190,16 @@ async function acquireLock(client: pg.Client, timeoutMs: number, log: MigrateLog
   const deadline = Date.now() + timeoutMs;
   let announced = false;
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [PRISMA_MIGRATE_LOCK_KEY]);
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS locked',
+      [PRISMA_MIGRATE_LOCK_KEY],
+    );
     if (rows[0]?.locked) return;
     if (Date.now() >= deadline) {
-      throw new AppError('unavailable', `timed out after ${timeoutMs} ms waiting for the migration lock (pg advisory lock ${PRISMA_MIGRATE_LOCK_KEY})`);
+      throw new AppError(
+        'unavailable',
+        `timed out after ${timeoutMs} ms waiting for the migration lock (pg advisory lock ${PRISMA_MIGRATE_LOCK_KEY})`,
+      );
     }
     if (!announced) log('another migrator holds the migration lock; waiting');
     announced = true;

@@ -24,12 +24,19 @@ export function checksumMatches(sql: string, recorded: string): boolean {
 export async function readMigrations(migrationsDir: string): Promise<MigrationFile[]> {
   await assertPostgresLockfile(migrationsDir);
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const path = join(migrationsDir, name, 'migration.sql');
       const bytes = await readFile(path).catch((err: unknown) => {
-        throw new AppError('internal', `migration folder ${name} has no readable migration.sql (${path})`, { cause: err });
+        throw new AppError(
+          'internal',
+          `migration folder ${name} has no readable migration.sql (${path})`,
+          { cause: err },
+        );
       });
       return { name, sql: bytes.toString('utf8'), checksum: sha256Hex(bytes) };
     }),
@@ -42,6 +49,9 @@ async function assertPostgresLockfile(migrationsDir: string): Promise<void> {
   if (text === undefined) return; // Prisma tolerates a missing lock file; so do we.
   const provider = /^\s*provider\s*=\s*"([^"]+)"/m.exec(text)?.[1];
   if (provider && provider !== 'postgresql') {
-    throw new AppError('internal', `${lockPath} is for provider "${provider}", this migrator only applies postgresql migrations`);
+    throw new AppError(
+      'internal',
+      `${lockPath} is for provider "${provider}", this migrator only applies postgresql migrations`,
+    );
   }
 }

@@ -20,7 +20,10 @@ export interface SaveResultOutcome {
  * Data-modifying CTEs all run, and foreign keys are checked at the end of the statement, so the
  * result may reference a job inserted by the same statement.
  */
-export async function saveTerminalResult(prisma: PrismaClient, msg: ResultMessage): Promise<SaveResultOutcome> {
+export async function saveTerminalResult(
+  prisma: PrismaClient,
+  msg: ResultMessage,
+): Promise<SaveResultOutcome> {
   const rows = await prisma.$queryRaw<{ result_inserted: boolean }[]>`
     WITH new_tenant AS (
       INSERT INTO tenants (id, name) VALUES (${msg.tenantId}, ${msg.tenantId}) ON CONFLICT (id) DO NOTHING
@@ -50,7 +53,11 @@ export async function saveTerminalResult(prisma: PrismaClient, msg: ResultMessag
 }
 
 /** The result of a request, or null when it does not exist for this tenant. */
-export async function getResult(prisma: PrismaClient, tenantId: string, id: string): Promise<ResultRow | null> {
+export async function getResult(
+  prisma: PrismaClient,
+  tenantId: string,
+  id: string,
+): Promise<ResultRow | null> {
   const result = await prisma.result.findFirst({ where: { id, tenantId } });
   return result ? toResultRow(result) : null;
 }

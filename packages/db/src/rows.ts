@@ -1,5 +1,18 @@
-import type { CacheTier, ChatOutput, RequestMode, ResultError, TerminalStatus } from '@asahi/contracts';
-import type { ApiKey, Job, Result, Tenant, UsageHourly, WebhookDelivery } from './generated/prisma/client';
+import type {
+  CacheTier,
+  ChatOutput,
+  RequestMode,
+  ResultError,
+  TerminalStatus,
+} from '@asahi/contracts';
+import type {
+  ApiKey,
+  Job,
+  Result,
+  Tenant,
+  UsageHourly,
+  WebhookDelivery,
+} from './generated/prisma/client';
 
 /**
  * What repositories return: plain data. Decimals and BigInts become numbers here, at the
@@ -7,7 +20,12 @@ import type { ApiKey, Job, Result, Tenant, UsageHourly, WebhookDelivery } from '
  * numeric(20,10) magnitudes we store; token counts stay far below 2^53).
  */
 export type JobStatus = 'queued' | 'running' | TerminalStatus;
-export const TERMINAL_JOB_STATUSES: readonly TerminalStatus[] = ['succeeded', 'failed', 'cancelled', 'expired'];
+export const TERMINAL_JOB_STATUSES: readonly TerminalStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'expired',
+];
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface TenantRow {
@@ -108,6 +126,7 @@ export interface UsageHourlyRow {
   succeeded: number;
   failed: number;
   cacheHits: number;
+  providerCalls: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;

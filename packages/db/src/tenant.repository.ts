@@ -8,7 +8,10 @@ export interface UpsertTenantInput {
   settings?: Record<string, unknown>;
 }
 
-export async function upsertTenant(prisma: PrismaClient, input: UpsertTenantInput): Promise<TenantRow> {
+export async function upsertTenant(
+  prisma: PrismaClient,
+  input: UpsertTenantInput,
+): Promise<TenantRow> {
   const settings = input.settings as object | undefined;
   const tenant = await prisma.tenant.upsert({
     where: { id: input.id },

@@ -6,8 +6,8 @@ import { MIGRATIONS_DIR, migrate } from './migrate';
 
 /**
  * A throwaway database per test file, so integration tests run in parallel without sharing rows.
- * Created from DATABASE_URL (the runner's server; the role needs CREATEDB), migrated with our
- * migrator unless `migrate: false`, dropped by `drop()`.
+ * Created on the server of the admin URL (default DATABASE_URL; the role needs CREATEDB), migrated
+ * with our migrator unless `migrate: false`, dropped by `drop()`.
  */
 export interface TestDatabase {
   name: string;
@@ -24,12 +24,16 @@ export interface TestDatabaseOptions {
 
 export function adminDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL must point at a PostgreSQL server for integration tests (`npm run infra -- up` starts one)');
+  if (!url) {
+    throw new Error(
+      'DATABASE_URL must point at a PostgreSQL server for integration tests (`npm run infra -- up` starts one)',
+    );
+  }
   return url;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(sql);
@@ -38,10 +42,21 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promise<TestDatabase> {
+/** `adminUrl` (any database on the server) defaults to DATABASE_URL. */
+export async function createTestDatabase(
+  adminUrl?: string,
+  opts?: TestDatabaseOptions,
+): Promise<TestDatabase>;
+export async function createTestDatabase(opts?: TestDatabaseOptions): Promise<TestDatabase>;
+export async function createTestDatabase(
+  first?: string | TestDatabaseOptions,
+  second: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const adminUrl = typeof first === 'string' ? first : adminDatabaseUrl();
+  const opts = typeof first === 'object' ? first : second;
   const name = `asahi_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
-  const url = withDatabase(adminDatabaseUrl(), name);
+  await adminQuery(adminUrl, `CREATE DATABASE ${quoteIdent(name)}`);
+  const url = withDatabase(adminUrl, name);
   if (opts.migrate !== false) await migrate(url, opts.migrationsDir ?? MIGRATIONS_DIR);
   let db: Db | undefined;
   return {
@@ -53,7 +68,7 @@ export async function createTestDatabase(opts: TestDatabaseOptions = {}): Promis
     },
     drop: async () => {
       await db?.close();
-      await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
   };
 }

@@ -12,6 +12,8 @@ export interface UsageInput {
   succeeded: number;
   failed: number;
   cacheHits: number;
+  /** Provider attempts, retries included (optional: results carry none, audit events do). */
+  providerCalls?: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -23,7 +25,10 @@ export interface UsageInput {
  * analytics_ingested ledger, and only the rows whose key was new are added to their hourly
  * bucket. Duplicate keys inside the batch count once. Returns the keys that were counted.
  */
-export async function recordUsageBatch(prisma: PrismaClient, inputs: UsageInput[]): Promise<{ countedKeys: string[] }> {
+export async function recordUsageBatch(
+  prisma: PrismaClient,
+  inputs: UsageInput[],
+): Promise<{ countedKeys: string[] }> {
   if (inputs.length === 0) return { countedKeys: [] };
   const payload = inputs.map((u) => ({
     key: u.key,
@@ -34,6 +39,7 @@ export async function recordUsageBatch(prisma: PrismaClient, inputs: UsageInput[
     succeeded: u.succeeded,
     failed: u.failed,
     cache_hits: u.cacheHits,
+    provider_calls: u.providerCalls ?? 0,
     prompt_tokens: u.promptTokens,
     completion_tokens: u.completionTokens,
     cost_usd: u.costUsd,
@@ -44,20 +50,21 @@ export async function recordUsageBatch(prisma: PrismaClient, inputs: UsageInput[
     WITH input AS (
       SELECT DISTINCT ON (key) * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS x(
         key text, tenant_id text, model text, at timestamptz, requests int, succeeded int, failed int, cache_hits int,
-        prompt_tokens bigint, completion_tokens bigint, cost_usd numeric, baseline_cost_usd numeric)
+        provider_calls int, prompt_tokens bigint, completion_tokens bigint, cost_usd numeric, baseline_cost_usd numeric)
     ), ledger AS (
       INSERT INTO analytics_ingested (key) SELECT key FROM input ON CONFLICT (key) DO NOTHING RETURNING key
     ), counted AS (
       SELECT input.* FROM input JOIN ledger USING (key)
     ), buckets AS (
-      INSERT INTO usage_hourly AS u (tenant_id, model, hour, requests, succeeded, failed, cache_hits, prompt_tokens,
-        completion_tokens, cost_usd, baseline_cost_usd, updated_at)
+      INSERT INTO usage_hourly AS u (tenant_id, model, hour, requests, succeeded, failed, cache_hits, provider_calls,
+        prompt_tokens, completion_tokens, cost_usd, baseline_cost_usd, updated_at)
       SELECT tenant_id, model, date_trunc('hour', at, 'UTC'), sum(requests), sum(succeeded), sum(failed), sum(cache_hits),
-        sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(baseline_cost_usd), now()
+        sum(provider_calls), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(baseline_cost_usd), now()
       FROM counted GROUP BY tenant_id, model, date_trunc('hour', at, 'UTC')
       ON CONFLICT (tenant_id, model, hour) DO UPDATE SET
         requests = u.requests + EXCLUDED.requests, succeeded = u.succeeded + EXCLUDED.succeeded,
         failed = u.failed + EXCLUDED.failed, cache_hits = u.cache_hits + EXCLUDED.cache_hits,
+        provider_calls = u.provider_calls + EXCLUDED.provider_calls,
         prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
         completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
         cost_usd = u.cost_usd + EXCLUDED.cost_usd, baseline_cost_usd = u.baseline_cost_usd + EXCLUDED.baseline_cost_usd,
@@ -67,13 +74,21 @@ export async function recordUsageBatch(prisma: PrismaClient, inputs: UsageInput[
   return { countedKeys: rows.map((r) => r.key) };
 }
 
-export async function recordUsage(prisma: PrismaClient, input: UsageInput): Promise<{ counted: boolean }> {
+export async function recordUsage(
+  prisma: PrismaClient,
+  input: UsageInput,
+): Promise<{ counted: boolean }> {
   const { countedKeys } = await recordUsageBatch(prisma, [input]);
   return { counted: countedKeys.length > 0 };
 }
 
 /** Hourly buckets whose hour starts in [from, to), oldest first. */
-export async function listUsage(prisma: PrismaClient, tenantId: string, from: Date, to: Date): Promise<UsageHourlyRow[]> {
+export async function listUsage(
+  prisma: PrismaClient,
+  tenantId: string,
+  from: Date,
+  to: Date,
+): Promise<UsageHourlyRow[]> {
   const rows = await prisma.usageHourly.findMany({
     where: { tenantId, hour: { gte: from, lt: to } },
     orderBy: [{ hour: 'asc' }, { model: 'asc' }],

@@ -17,22 +17,43 @@ export interface FailedAttempt {
 }
 
 /** Creates the delivery as pending, or returns the existing one unchanged. */
-export async function upsertDelivery(prisma: PrismaClient, input: DeliveryInput): Promise<WebhookDeliveryRow> {
-  const row = await prisma.webhookDelivery.upsert({ where: { id: input.id }, create: { ...input, status: 'pending' }, update: {} });
+export async function upsertDelivery(
+  prisma: PrismaClient,
+  input: DeliveryInput,
+): Promise<WebhookDeliveryRow> {
+  const row = await prisma.webhookDelivery.upsert({
+    where: { id: input.id },
+    create: { ...input, status: 'pending' },
+    update: {},
+  });
   return toWebhookDeliveryRow(row);
 }
 
 /** Records the successful attempt; null when unknown or already delivered. */
-export async function markDelivered(prisma: PrismaClient, id: string, statusCode: number): Promise<WebhookDeliveryRow | null> {
+export async function markDelivered(
+  prisma: PrismaClient,
+  id: string,
+  statusCode: number,
+): Promise<WebhookDeliveryRow | null> {
   const { count } = await prisma.webhookDelivery.updateMany({
     where: { id, status: { not: 'delivered' } },
-    data: { status: 'delivered', attempts: { increment: 1 }, lastStatusCode: statusCode, lastError: null, deliveredAt: new Date() },
+    data: {
+      status: 'delivered',
+      attempts: { increment: 1 },
+      lastStatusCode: statusCode,
+      lastError: null,
+      deliveredAt: new Date(),
+    },
   });
   return count > 0 ? getDelivery(prisma, id) : null;
 }
 
 /** Records a failed attempt (pending again, or failed when final); never undoes a delivery. */
-export async function markAttemptFailed(prisma: PrismaClient, id: string, attempt: FailedAttempt): Promise<WebhookDeliveryRow | null> {
+export async function markAttemptFailed(
+  prisma: PrismaClient,
+  id: string,
+  attempt: FailedAttempt,
+): Promise<WebhookDeliveryRow | null> {
   const { count } = await prisma.webhookDelivery.updateMany({
     where: { id, status: { not: 'delivered' } },
     data: {
@@ -45,7 +66,10 @@ export async function markAttemptFailed(prisma: PrismaClient, id: string, attemp
   return count > 0 ? getDelivery(prisma, id) : null;
 }
 
-export async function getDelivery(prisma: PrismaClient, id: string): Promise<WebhookDeliveryRow | null> {
+export async function getDelivery(
+  prisma: PrismaClient,
+  id: string,
+): Promise<WebhookDeliveryRow | null> {
   const row = await prisma.webhookDelivery.findUnique({ where: { id } });
   return row ? toWebhookDeliveryRow(row) : null;
 }

@@ -52,7 +52,10 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) => {
-    const ok = await (options.ready?.() ?? Promise.resolve(true)).catch(() => false);
+    // A dependency that hangs (a reconnecting client) must read as not ready, not as a hung probe.
+    const probe = options.ready?.() ?? Promise.resolve(true);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref());
+    const ok = await Promise.race([probe, timeout]).catch(() => false);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready' });
   });
   app.get('/metrics', async (_req, reply) => {

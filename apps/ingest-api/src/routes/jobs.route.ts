@@ -42,7 +42,9 @@ const UNAVAILABLE_RETRY_MS = 1_000;
 
 function orInvalid<T>(outcome: Outcome<T>, what: string): T {
   if (outcome.ok) return outcome.value;
-  throw new AppError('invalid_request', `${what}: ${outcome.reason}`, { details: { issues: outcome.issues } });
+  throw new AppError('invalid_request', `${what}: ${outcome.reason}`, {
+    details: { issues: outcome.issues },
+  });
 }
 
 /** POST /v1/jobs and GET /v1/jobs/:id. Expects the API-key hook on the enclosing scope. */
@@ -52,13 +54,25 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
   app.post('/v1/jobs', async (req, reply) => {
     const principal = principalOf(req);
     requireRole(principal, 'submitter');
-    const waitS = orInvalid(parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS), 'Invalid wait');
-    const idempotencyKey = orInvalid(parseIdempotencyKey(req.headers['idempotency-key']), 'Invalid header');
+    const waitS = orInvalid(
+      parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS),
+      'Invalid wait',
+    );
+    const idempotencyKey = orInvalid(
+      parseIdempotencyKey(req.headers['idempotency-key']),
+      'Invalid header',
+    );
     const body = orInvalid(parseJobBody(req.body), 'Invalid request body');
     const acceptedAt = now();
     const mode = waitS === null ? 'async' : 'sync';
-    const defaults = { syncS: deps.limits.defaultSyncDeadlineS, asyncS: deps.limits.defaultAsyncDeadlineS };
-    const deadlineAt = orInvalid(resolveDeadline(body, mode, acceptedAt, defaults), 'Invalid request body');
+    const defaults = {
+      syncS: deps.limits.defaultSyncDeadlineS,
+      asyncS: deps.limits.defaultAsyncDeadlineS,
+    };
+    const deadlineAt = orInvalid(
+      resolveDeadline(body, mode, acceptedAt, defaults),
+      'Invalid request body',
+    );
     const requestId = requestIdFor(principal.tenantId, idempotencyKey, acceptedAt.getTime());
     req.log = req.log.child({ requestId });
     const message = buildRequestMessage({
@@ -72,22 +86,25 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
     });
 
     const { created, job } = await deps.jobs.createQueued(message);
-    reply.header('location', `/v1/jobs/${requestId}`);
     if (!created) {
       // A retry with the same Idempotency-Key: answer with the job it created, produce nothing.
       assertSameRequest(job, message);
-      reply.header('idempotent-replayed', 'true');
+      reply.header('location', `/v1/jobs/${requestId}`).header('idempotent-replayed', 'true');
       return respond(req, reply, job, waitS, deps);
     }
     await produce(deps, message, req);
     deps.metrics.accepted.inc({ mode });
+    reply.header('location', `/v1/jobs/${requestId}`);
     return respond(req, reply, job, waitS, deps);
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (req, reply) => {
     const principal = principalOf(req);
     requireRole(principal, 'reader');
-    const waitS = orInvalid(parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS), 'Invalid wait');
+    const waitS = orInvalid(
+      parseWait(req.headers.prefer, queryWait(req), deps.limits.maxWaitS),
+      'Invalid wait',
+    );
     const id = req.params.id;
     req.log = req.log.child({ requestId: id });
     // Another tenant's job and a job that does not exist are indistinguishable on purpose.
@@ -106,14 +123,23 @@ function queryWait(req: FastifyRequest): unknown {
 async function produce(deps: JobsRouteDeps, message: RequestMessage, req: FastifyRequest) {
   const started = performance.now();
   try {
-    await deps.sender.send({ key: message.requestId, value: message, headers: requestHeaders(message) });
+    await deps.sender.send({
+      key: message.requestId,
+      value: message,
+      headers: requestHeaders(message),
+    });
     deps.metrics.produceDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
   } catch (err) {
-    deps.metrics.produceDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
+    deps.metrics.produceDuration.observe(
+      { outcome: 'error' },
+      (performance.now() - started) / 1000,
+    );
     req.log.error({ err }, 'kafka produce failed; marking the job failed');
     await deps.jobs
       .markUnavailable(message.requestId, 'The request could not be queued (Kafka unavailable)')
-      .catch((markErr: unknown) => req.log.error({ err: markErr }, 'could not mark the job failed'));
+      .catch((markErr: unknown) =>
+        req.log.error({ err: markErr }, 'could not mark the job failed'),
+      );
     throw new AppError('unavailable', 'The request could not be queued right now; retry later', {
       retryAfterMs: UNAVAILABLE_RETRY_MS,
       cause: err,
@@ -125,7 +151,10 @@ async function produce(deps: JobsRouteDeps, message: RequestMessage, req: Fastif
 function assertSameRequest(job: JobRecord, message: RequestMessage) {
   const stored = (job.request as { body?: unknown } | undefined)?.body;
   if (stored !== undefined && canonicalJson(stored) !== canonicalJson(message.body)) {
-    throw new AppError('conflict', 'This Idempotency-Key was already used with a different request body');
+    throw new AppError(
+      'conflict',
+      'This Idempotency-Key was already used with a different request body',
+    );
   }
 }
 
@@ -133,7 +162,13 @@ function assertSameRequest(job: JobRecord, message: RequestMessage) {
  * Without a wait: 200 for a terminal job, 202 for a queued/running one. With a wait: hold the
  * request until the job is terminal (200) or the wait runs out (202 with the current handle).
  */
-async function respond(req: FastifyRequest, reply: FastifyReply, job: JobRecord, waitS: number | null, deps: JobsRouteDeps) {
+async function respond(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  job: JobRecord,
+  waitS: number | null,
+  deps: JobsRouteDeps,
+) {
   if (waitS === null || isTerminal(job.status)) return send(reply, toJobView(job));
   reply.header('preference-applied', `wait=${waitS}`);
   const tenantId = job.tenantId;

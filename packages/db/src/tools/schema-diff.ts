@@ -14,32 +14,8 @@
  * No `--from-migrations` (replay into a shadow database): introspecting a database through the pg
  * driver adapter fails in this engine version ("Column type 'char' could not be deserialized").
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { openSchemaEngine, type SchemaEngineWasm } from './schema-engine-wasm';
-
-type DiffParams = Parameters<SchemaEngineWasm['diff']>[0];
-type DiffTarget = DiffParams['from'];
-
-async function schemaTarget(path: string): Promise<DiffTarget> {
-  return { tag: 'schemaDatamodel', files: [{ path, content: await readFile(path, 'utf8') }] };
-}
-
-export async function diffSchemas(databaseUrl: string, fromSchemaPath: string | undefined, toSchemaPath: string): Promise<string> {
-  const { engine, close } = await openSchemaEngine(databaseUrl, toSchemaPath, await readFile(toSchemaPath, 'utf8'));
-  try {
-    const result = await engine.diff({
-      from: fromSchemaPath ? await schemaTarget(fromSchemaPath) : { tag: 'empty' },
-      to: await schemaTarget(toSchemaPath),
-      script: true,
-      exitCode: null,
-      filters: { externalTables: [], externalEnums: [] },
-    } as DiffParams);
-    return result.stdout ?? '';
-  } finally {
-    await close();
-  }
-}
+import { diffSchemas } from './schema-engine-wasm';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -49,14 +25,18 @@ function option(args: string[], name: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const fromSchema = option(args, '--from-schema');
-  if (!fromSchema && !args.includes('--from-empty')) throw new Error('pass --from-empty or --from-schema <path>');
+  if (!fromSchema && !args.includes('--from-empty'))
+    throw new Error('pass --from-empty or --from-schema <path>');
   const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('set DATABASE_URL to any reachable PostgreSQL (it is only read)');
+  if (!databaseUrl)
+    throw new Error('set DATABASE_URL to any reachable PostgreSQL (it is only read)');
   const target = resolve(option(args, '--schema') ?? 'prisma/schema.prisma');
   process.stdout.write(await diffSchemas(databaseUrl, fromSchema && resolve(fromSchema), target));
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err)}\n`);
+  process.stderr.write(
+    `${err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err)}\n`,
+  );
   process.exit(1);
 });
