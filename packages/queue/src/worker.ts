@@ -59,6 +59,11 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
       connection: options.connection,
       prefix: options.prefix ?? 'asahi',
       concurrency: options.concurrency ?? policy.concurrency,
+      // A crashed worker's jobs come back after ~lockDuration + stalledInterval (15 s, not the
+      // default 60 s). A live worker renews its locks every lockDuration / 2.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 2,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
           computeBackoffMs(attemptsMade, policy.backoffMs, { retryAfterMs: err instanceof AppError ? err.retryAfterMs : undefined }),
