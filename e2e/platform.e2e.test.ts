@@ -54,49 +54,78 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const sim = (path: string, init?: RequestInit) => fetch(`${stack.simUrl}${path}`, init).then((r) => r.json() as Promise<any>);
+const sim = (path: string, init?: RequestInit) =>
+  fetch(`${stack.simUrl}${path}`, init).then((r) => r.json() as Promise<any>);
 
 describe('the request path', () => {
   it('runs an async job and delivers a signed webhook', async () => {
-    const submitted = await api.post('/v1/jobs', { ...chatBody('async with webhook'), callback: { url: receiver.url } });
+    const submitted = await api.post('/v1/jobs', {
+      ...chatBody('async with webhook'),
+      callback: { url: receiver.url },
+    });
     expect(submitted.status).toBe(202);
     expect(submitted.headers.get('x-request-id')).toBeTruthy();
     const id = submitted.body.id as string;
-    const hook = await waitFor('webhook', () => receiver.received.find((w) => w.event.data.requestId === id));
+    const hook = await waitFor('webhook', () =>
+      receiver.received.find((w) => w.event.data.requestId === id),
+    );
     expect(hook.verification).toEqual({ ok: true });
     expect(hook.deliveryId).toBe(hook.event.id);
     expect(hook.event.data).toMatchObject({ status: 'succeeded', tenantId: 'acme' });
     const job = await api.get(`/v1/jobs/${id}`);
     expect(job.status).toBe(200);
-    expect(job.body).toMatchObject({ id, status: 'succeeded', result: { output: { content: expect.stringContaining('Simulated reply') } } });
+    expect(job.body).toMatchObject({
+      id,
+      status: 'succeeded',
+      result: { output: { content: expect.stringContaining('Simulated reply') } },
+    });
   });
 
   it('answers a sync wait inline, also on the other API instance', async () => {
-    const res = await api2.post('/v1/jobs', chatBody('sync on instance two'), { prefer: 'wait=30' });
+    const res = await api2.post('/v1/jobs', chatBody('sync on instance two'), {
+      prefer: 'wait=30',
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'succeeded', result: { usage: { promptTokens: expect.any(Number) } } });
+    expect(res.body).toMatchObject({
+      status: 'succeeded',
+      result: { usage: { promptTokens: expect.any(Number) } },
+    });
   });
 
   it('serves the same prompt twice from the exact cache at zero provider cost', async () => {
     const before = await sim('/sim/stats');
-    const first = await api.post('/v1/jobs', chatBody('cache me if you can'), { prefer: 'wait=30' });
-    const second = await api.post('/v1/jobs', chatBody('cache me if you can'), { prefer: 'wait=30' });
+    const first = await api.post('/v1/jobs', chatBody('cache me if you can'), {
+      prefer: 'wait=30',
+    });
+    const second = await api.post('/v1/jobs', chatBody('cache me if you can'), {
+      prefer: 'wait=30',
+    });
     const after = await sim('/sim/stats');
     expect(first.body.result).toMatchObject({ cacheTier: 'none' });
     expect(first.body.result.costUsd).toBeGreaterThan(0);
-    expect(second.body.result).toMatchObject({ cacheTier: 'exact', costUsd: 0, baselineCostUsd: first.body.result.costUsd });
+    expect(second.body.result).toMatchObject({
+      cacheTier: 'exact',
+      costUsd: 0,
+      baselineCostUsd: first.body.result.costUsd,
+    });
     expect(second.body.result.output.content).toBe(first.body.result.output.content);
     expect(after.chatCompletions - before.chatCompletions).toBe(1);
   });
 
   it('does not share the cache across tenants', async () => {
     await api.post('/v1/jobs', chatBody('tenant scoped cache'), { prefer: 'wait=30' });
-    const other = await otherTenant.post('/v1/jobs', chatBody('tenant scoped cache'), { prefer: 'wait=30' });
+    const other = await otherTenant.post('/v1/jobs', chatBody('tenant scoped cache'), {
+      prefer: 'wait=30',
+    });
     expect(other.body.result).toMatchObject({ cacheTier: 'none' });
   });
 
   it('retries provider 500s to success', async () => {
-    await sim('/sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ next: ['500', '500'], endpoints: ['chat'] }) });
+    await sim('/sim/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ next: ['500', '500'], endpoints: ['chat'] }),
+    });
     const res = await api.post('/v1/jobs', chatBody('flaky provider'), { prefer: 'wait=60' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'succeeded', result: { attempts: 3 } });
@@ -112,39 +141,73 @@ describe('the request path', () => {
 
 describe('bad input', () => {
   it('answers a malformed body with the error shape', async () => {
-    const res = await api.raw('/v1/jobs', { method: 'POST', body: '{"model": "gpt-4o-mini", "messages": [', headers: { 'content-type': 'application/json' } });
+    const res = await api.raw('/v1/jobs', {
+      method: 'POST',
+      body: '{"model": "gpt-4o-mini", "messages": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: { type: 'invalid_request_error', code: 'invalid_request', message: expect.stringMatching(/JSON/), requestId: res.headers.get('x-request-id') } });
+    expect(res.body).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        message: expect.stringMatching(/JSON/),
+        requestId: res.headers.get('x-request-id'),
+      },
+    });
   });
 
   it('answers a bad API key with the error shape', async () => {
-    const res = await apiClient(stack.ingestUrls[0]!, 'ask_nope_nope').post('/v1/jobs', chatBody('x'));
+    const res = await apiClient(stack.ingestUrls[0]!, 'ask_nope_nope').post(
+      '/v1/jobs',
+      chatBody('x'),
+    );
     expect(res.status).toBe(401);
-    expect(res.body.error).toMatchObject({ code: 'unauthenticated', type: 'authentication_error', requestId: res.headers.get('x-request-id') });
+    expect(res.body.error).toMatchObject({
+      code: 'unauthenticated',
+      type: 'authentication_error',
+      requestId: res.headers.get('x-request-id'),
+    });
   });
 
   it('dead-letters a malformed Kafka message and keeps consuming', async () => {
-    const kafka = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'e2e',
+      brokers: kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
     const marker = `garbage-${Date.now()}`;
-    await producer.send({ topic: names.topics.requests, messages: [{ key: marker, value: '{"this is": not json' }, { key: `${marker}-2`, value: JSON.stringify({ schemaVersion: 1, requestId: marker }) }] });
+    await producer.send({
+      topic: names.topics.requests,
+      messages: [
+        { key: marker, value: '{"this is": not json' },
+        { key: `${marker}-2`, value: JSON.stringify({ schemaVersion: 1, requestId: marker }) },
+      ],
+    });
     await producer.disconnect();
 
     const consumer = kafka.consumer({ groupId: `e2e-dlq-${Date.now()}` });
     const letters: unknown[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic: names.topics.deadLetter, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void letters.push(JSON.parse(message.value!.toString())) });
+    await consumer.run({
+      eachMessage: async ({ message }) => void letters.push(JSON.parse(message.value!.toString())),
+    });
     const mine = await waitFor('dead letters', () => {
-      const found = letters.map((l) => deadLetterSchema.parse(l)).filter((l) => l.key?.startsWith(marker));
+      const found = letters
+        .map((l) => deadLetterSchema.parse(l))
+        .filter((l) => l.key?.startsWith(marker));
       return found.length === 2 ? found : undefined;
     });
     await consumer.disconnect();
     expect(mine.find((l) => l.key === marker)?.reason).toMatch(/not JSON/);
     expect(mine.find((l) => l.key === `${marker}-2`)?.reason).toMatch(/tenantId/);
 
-    const after = await api.post('/v1/jobs', chatBody('still consuming after garbage'), { prefer: 'wait=30' });
+    const after = await api.post('/v1/jobs', chatBody('still consuming after garbage'), {
+      prefer: 'wait=30',
+    });
     expect(after.body.status).toBe('succeeded');
   });
 });
@@ -160,10 +223,15 @@ describe('crash safety', () => {
     };
     await Promise.all(Array.from({ length: 100 }, (_, i) => submit(i)));
     // Crash once some, but not all, of them are done: work is queued and in flight.
-    const done = await waitFor('some results', async () => {
-      const n = await db.prisma.result.count({ where: { id: { in: ids } } });
-      return n >= 10 ? n : undefined;
-    }, 60_000, 50);
+    const done = await waitFor(
+      'some results',
+      async () => {
+        const n = await db.prisma.result.count({ where: { id: { in: ids } } });
+        return n >= 10 ? n : undefined;
+      },
+      60_000,
+      50,
+    );
     expect(done).toBeLessThan(100);
     await stack.apps.pipeline!.crash();
     // Ingest keeps accepting while the pipeline is down: Kafka holds the requests.
@@ -173,24 +241,37 @@ describe('crash safety', () => {
     const rows = await waitFor(
       'all jobs terminal',
       async () => {
-        const jobs = await db.prisma.job.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
-        return jobs.length === total && jobs.every((j) => j.status === 'succeeded') ? jobs : undefined;
+        const jobs = await db.prisma.job.findMany({
+          where: { id: { in: ids } },
+          select: { id: true, status: true },
+        });
+        return jobs.length === total && jobs.every((j) => j.status === 'succeeded')
+          ? jobs
+          : undefined;
       },
       120_000,
       500,
     );
     expect(rows).toHaveLength(total);
-    const results = await db.prisma.result.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    const results = await db.prisma.result.findMany({
+      where: { id: { in: ids } },
+      select: { id: true },
+    });
     expect(new Set(results.map((r) => r.id)).size).toBe(total);
   });
 
   it('analytics counted each terminal result exactly once', async () => {
     const expected = await db.prisma.result.count({ where: { tenantId: 'acme' } });
-    const usage = await waitFor('analytics to catch up', async () => {
-      const rows = await db.prisma.usageHourly.findMany({ where: { tenantId: 'acme' } });
-      const requests = rows.reduce((n, r) => n + r.requests, 0);
-      return requests === expected ? rows : undefined;
-    }, 60_000, 500);
+    const usage = await waitFor(
+      'analytics to catch up',
+      async () => {
+        const rows = await db.prisma.usageHourly.findMany({ where: { tenantId: 'acme' } });
+        const requests = rows.reduce((n, r) => n + r.requests, 0);
+        return requests === expected ? rows : undefined;
+      },
+      60_000,
+      500,
+    );
     expect(usage.reduce((n, r) => n + r.cacheHits, 0)).toBeGreaterThanOrEqual(1);
   });
 });

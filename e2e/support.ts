@@ -1,5 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import { verifyWebhook, WEBHOOK_HEADERS, type WebhookEvent, type WebhookVerification } from '@asahi/contracts';
+import {
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  type WebhookEvent,
+  type WebhookVerification,
+} from '@asahi/contracts';
 import { freePort } from '@asahi/testing';
 
 export interface ReceivedWebhook {
@@ -17,8 +22,17 @@ export async function startWebhookReceiver(secret: string) {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const verification = verifyWebhook(secret, body, req.headers[WEBHOOK_HEADERS.signature] as string | undefined, Math.floor(Date.now() / 1000));
-      received.push({ deliveryId: req.headers[WEBHOOK_HEADERS.deliveryId] as string | undefined, verification, event: JSON.parse(body) as WebhookEvent });
+      const verification = verifyWebhook(
+        secret,
+        body,
+        req.headers[WEBHOOK_HEADERS.signature] as string | undefined,
+        Math.floor(Date.now() / 1000),
+      );
+      received.push({
+        deliveryId: req.headers[WEBHOOK_HEADERS.deliveryId] as string | undefined,
+        verification,
+        event: JSON.parse(body) as WebhookEvent,
+      });
       res.writeHead(verification.ok ? 204 : 401).end();
     });
   });
@@ -30,7 +44,12 @@ export async function startWebhookReceiver(secret: string) {
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -41,14 +60,24 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export interface ApiClient {
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+  get(
+    path: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   raw(path: string, init: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 export function apiClient(baseUrl: string, apiKey: string): ApiClient {
   const raw = async (path: string, init: RequestInit) => {
-    const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${apiKey}`, ...(init.headers as Record<string, string>) } });
+    const res = await fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${apiKey}`, ...(init.headers as Record<string, string>) },
+    });
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -60,12 +89,22 @@ export function apiClient(baseUrl: string, apiKey: string): ApiClient {
   };
   return {
     raw,
-    post: (path, body, headers = {}) => raw(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    post: (path, body, headers = {}) =>
+      raw(path, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...headers },
+      }),
     get: (path, headers = {}) => raw(path, { method: 'GET', headers }),
   };
 }
 
 /** A chat body the simulator answers deterministically. */
 export function chatBody(prompt: string, extra: Record<string, unknown> = {}) {
-  return { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 32, ...extra };
+  return {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: prompt }],
+    max_tokens: 32,
+    ...extra,
+  };
 }

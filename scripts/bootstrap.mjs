@@ -15,11 +15,25 @@ if (major < 20 || (major === 20 && minor < 19)) {
 
 const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
-const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+const stale =
+  !existsSync(marker) ||
+  (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
   console.log('[bootstrap] installing dependencies (npm ci)…');
   // Packages that would download binaries at install time are told not to: everything runs offline.
-  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', PRISMA_SKIP_POSTINSTALL_GENERATE: '1', NX_NO_CLOUD: 'true' };
-  execFileSync('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env });
+  const env = {
+    ...process.env,
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+    PRISMA_SKIP_POSTINSTALL_GENERATE: '1',
+    NX_NO_CLOUD: 'true',
+  };
+  execFileSync(
+    'npm',
+    existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'],
+    { cwd: root, stdio: 'inherit', env },
+  );
 }
-execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prisma-generate.ts')], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prisma-generate.ts')], {
+  cwd: root,
+  stdio: 'inherit',
+});

@@ -16,11 +16,18 @@ export async function seedDevTenant(prisma: PrismaClient, keysFile: string): Pro
   await upsertTenant(prisma, { id: 'demo', name: 'Demo tenant' });
   if (existsSync(keysFile)) {
     const saved = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys;
-    const [api, admin] = await Promise.all([findActiveKey(prisma, saved.apiKey), findActiveKey(prisma, saved.adminKey)]);
+    const [api, admin] = await Promise.all([
+      findActiveKey(prisma, saved.apiKey),
+      findActiveKey(prisma, saved.adminKey),
+    ]);
     if (api?.tenantId === 'demo' && admin?.roles.includes('admin')) return saved;
   }
   const api = await createApiKey(prisma, 'demo', 'dev key', ['submitter', 'reader']);
-  const admin = await createApiKey(prisma, 'demo', 'dev admin key', ['admin', 'submitter', 'reader']);
+  const admin = await createApiKey(prisma, 'demo', 'dev admin key', [
+    'admin',
+    'submitter',
+    'reader',
+  ]);
   const keys = { tenantId: 'demo', apiKey: api.key, adminKey: admin.key };
   mkdirSync(dirname(keysFile), { recursive: true });
   writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });

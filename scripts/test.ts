@@ -12,7 +12,12 @@ import { REPO_ROOT } from '@asahi/testing';
 const log = (line: string) => console.log(`[test] ${line}`);
 const args = process.argv.slice(2);
 
-function run(label: string, cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env): number {
+function run(
+  label: string,
+  cmd: string,
+  cmdArgs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   log(`${label}: ${cmd} ${cmdArgs.join(' ')}`);
   const res = spawnSync(cmd, cmdArgs, { cwd: REPO_ROOT, stdio: 'inherit', env });
   return res.status ?? 1;
@@ -23,7 +28,9 @@ const infra = await infraUp({ log });
 let code = 1;
 try {
   const env = { ...process.env, ...infraEnv(infra), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
-  code = run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], env) || run('lint', 'npm', ['run', '--silent', 'lint'], env);
+  code =
+    run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], env) ||
+    run('lint', 'npm', ['run', '--silent', 'lint'], env);
   // One project at a time (unit, then integration, then e2e): predictable on two cores, and the
   // cheap failures show first. Every project runs even after a failure, so the summary is whole.
   const reports: string[] = [];
@@ -33,7 +40,20 @@ try {
       rmSync(report, { force: true });
       reports.push(report);
       const selection = project ? ['--project', project] : args;
-      code = run(`vitest ${project ?? ''}`, 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...selection], env) || code;
+      code =
+        run(
+          `vitest ${project ?? ''}`,
+          'npx',
+          [
+            'vitest',
+            'run',
+            '--reporter=default',
+            '--reporter=json',
+            `--outputFile.json=${report}`,
+            ...selection,
+          ],
+          env,
+        ) || code;
     }
     printSummary(reports);
   }
@@ -50,7 +70,13 @@ function printSummary(reportPaths: string[]) {
   let skipped = 0;
   for (const path of reportPaths) {
     try {
-      const r = JSON.parse(readFileSync(path, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
+      const r = JSON.parse(readFileSync(path, 'utf8')) as {
+        numPassedTests: number;
+        numFailedTests: number;
+        numPendingTests: number;
+        numTodoTests: number;
+        numFailedTestSuites: number;
+      };
       passed += r.numPassedTests;
       failed += r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
       skipped += r.numPendingTests + r.numTodoTests;

@@ -18,7 +18,14 @@ import { infraDown, infraUp } from '@asahi/local-infra';
 import { startStack } from '@asahi/testing';
 import { atFixedRate, summarize, withConcurrency } from './stats';
 
-const { values } = parseArgs({ options: { async: { type: 'string', default: '2000' }, sync: { type: 'string', default: '300' }, rate: { type: 'string', default: '20' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: {
+    async: { type: 'string', default: '2000' },
+    sync: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '32' },
+  },
+});
 const ASYNC_N = Number(values.async);
 const SYNC_N = Number(values.sync);
 const RATE = Number(values.rate);
@@ -28,12 +35,16 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 const infra = await infraUp({ log });
 const database = await createTestDatabase(infra.databaseUrl);
 const db = createDb(database.url);
-const report: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, params: { ASYNC_N, SYNC_N, RATE, CONNECTIONS } };
+const report: Record<string, unknown> = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  params: { ASYNC_N, SYNC_N, RATE, CONNECTIONS },
+};
 try {
   await upsertTenant(db.prisma, { id: 'bench', name: 'Bench' });
   const key = (await createApiKey(db.prisma, 'bench', 'bench')).key;
   report.bullmqNoopJobsPerSec = await bullmqNoop(infra.redisUrl, 20_000);
-  for (const latencyMs of [0, 50]) report[`sim${latencyMs}ms`] = await runScenario(latencyMs, key, database.url, db);
+  for (const latencyMs of [0, 50])
+    report[`sim${latencyMs}ms`] = await runScenario(latencyMs, key, database.url, db);
   console.log(JSON.stringify(report, null, 2));
   printTable(report);
 } finally {
@@ -45,17 +56,34 @@ try {
 async function runScenario(latencyMs: number, apiKey: string, databaseUrl: string, db: Db) {
   const namespace = `bench${latencyMs}x${Date.now().toString(36)}`;
   log(`scenario: simulator latency ${latencyMs} ms (namespace ${namespace})`);
-  const stack = await startStack({ namespace, infra: { ...infra, databaseUrl }, simEnv: { SIM_LATENCY_MS: String(latencyMs) }, logLevel: 'warn' });
+  const stack = await startStack({
+    namespace,
+    infra: { ...infra, databaseUrl },
+    simEnv: { SIM_LATENCY_MS: String(latencyMs) },
+    logLevel: 'warn',
+  });
   try {
     const api = stack.ingestUrls[0]!;
     const submit = (content: string, wait?: number) =>
       fetch(`${api}/v1/jobs`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...(wait ? { prefer: `wait=${wait}` } : {}) },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], max_tokens: 16 }),
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          ...(wait ? { prefer: `wait=${wait}` } : {}),
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content }],
+          max_tokens: 16,
+        }),
       });
     // Warm up connections, JIT and consumer assignments.
-    await withConcurrency(4, 40, async (i) => void (await (await submit(`warmup ${namespace} ${i}`, 30)).text()));
+    await withConcurrency(
+      4,
+      40,
+      async (i) => void (await (await submit(`warmup ${namespace} ${i}`, 30)).text()),
+    );
 
     const asyncIds: string[] = [];
     const t0 = performance.now();
@@ -66,29 +94,47 @@ async function runScenario(latencyMs: number, apiKey: string, databaseUrl: strin
       asyncIds.push(body.id);
     });
     const acceptedSeconds = (performance.now() - t0) / 1000;
-    await waitUntil(async () => (await db.prisma.result.count({ where: { id: { in: asyncIds } } })) === asyncIds.length, 600_000);
+    await waitUntil(
+      async () =>
+        (await db.prisma.result.count({ where: { id: { in: asyncIds } } })) === asyncIds.length,
+      600_000,
+    );
     const completedSeconds = (performance.now() - t0) / 1000;
 
     const direct = new OpenAI({ apiKey: 'sk-bench', baseURL: `${stack.simUrl}/v1`, maxRetries: 0 });
     const directRun = await atFixedRate(RATE, SYNC_N, async (i) => {
-      await direct.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `direct ${namespace} ${i}` }], max_tokens: 16 });
+      await direct.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `direct ${namespace} ${i}` }],
+        max_tokens: 16,
+      });
     });
     const syncRun = await atFixedRate(RATE, SYNC_N, async (i) => {
       const res = await submit(`sync ${namespace} ${i}`, 30);
       const body = (await res.json()) as { status: string };
-      if (res.status !== 200 || body.status !== 'succeeded') throw new Error(`sync answer ${res.status} ${body.status}`);
+      if (res.status !== 200 || body.status !== 'succeeded')
+        throw new Error(`sync answer ${res.status} ${body.status}`);
     });
     const platform = summarize(syncRun.latencies);
     const directStats = summarize(directRun.latencies);
     return {
-      async: { requests: ASYNC_N, errors: asyncErrors, acceptedPerSec: round(asyncIds.length / acceptedSeconds), completedPerSec: round(asyncIds.length / completedSeconds) },
+      async: {
+        requests: ASYNC_N,
+        errors: asyncErrors,
+        acceptedPerSec: round(asyncIds.length / acceptedSeconds),
+        completedPerSec: round(asyncIds.length / completedSeconds),
+      },
       sync: {
         ratePerSec: RATE,
         requests: SYNC_N,
         errors: syncRun.errors,
         platformMs: roundAll(platform),
         directMs: roundAll(directStats),
-        addedMs: { p50: round(platform.p50 - directStats.p50), p95: round(platform.p95 - directStats.p95), p99: round(platform.p99 - directStats.p99) },
+        addedMs: {
+          p50: round(platform.p50 - directStats.p50),
+          p95: round(platform.p95 - directStats.p95),
+          p99: round(platform.p99 - directStats.p99),
+        },
       },
     };
   } finally {
@@ -104,10 +150,21 @@ async function bullmqNoop(redisUrl: string, n: number): Promise<number> {
   let done = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((r) => (finish = r));
-  const worker = new Worker('noop', async () => undefined, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 50 });
+  const worker = new Worker('noop', async () => undefined, {
+    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    prefix,
+    concurrency: 50,
+  });
   worker.on('completed', () => ++done === n && finish());
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
+  for (let i = 0; i < n; i += 1000)
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        name: 'noop',
+        data: { i: i + j },
+        opts: { removeOnComplete: true },
+      })),
+    );
   await finished;
   const perSec = n / ((performance.now() - t0) / 1000);
   await worker.close();
@@ -132,12 +189,25 @@ function roundAll(s: { n: number; p50: number; p95: number; p99: number }) {
   return { n: s.n, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99) };
 }
 
-function printTable(r: Record<string, any>) {
-  console.log('\nscenario    accepted/s  completed/s  sync p50/p95/p99 (ms)   direct p50/p95/p99   added p50/p95/p99');
+type Percentiles = { p50: number; p95: number; p99: number };
+type Scenario = {
+  async: { acceptedPerSec: number; completedPerSec: number };
+  sync: { platformMs: Percentiles; directMs: Percentiles; addedMs: Percentiles };
+};
+
+function printTable(r: Record<string, unknown>) {
+  console.log(
+    '\nscenario    accepted/s  completed/s  sync p50/p95/p99 (ms)   direct p50/p95/p99   added p50/p95/p99',
+  );
   for (const k of ['sim0ms', 'sim50ms']) {
-    const s = r[k];
-    const f = (o: any) => `${o.p50}/${o.p95}/${o.p99}`;
-    console.log(`${k.padEnd(11)} ${String(s.async.acceptedPerSec).padEnd(11)} ${String(s.async.completedPerSec).padEnd(12)} ${f(s.sync.platformMs).padEnd(23)} ${f(s.sync.directMs).padEnd(20)} ${f(s.sync.addedMs)}`);
+    const s = r[k] as Scenario;
+    const f = (o: Percentiles) => `${o.p50}/${o.p95}/${o.p99}`;
+    console.log(
+      `${k.padEnd(11)} ${String(s.async.acceptedPerSec).padEnd(11)} ${String(s.async.completedPerSec).padEnd(12)} ${f(s.sync.platformMs).padEnd(23)} ${f(s.sync.directMs).padEnd(20)} ${f(s.sync.addedMs)}`,
+    );
   }
-  console.log(`raw BullMQ no-op: ${r.bullmqNoopJobsPerSec} jobs/s; completed/s at 0 ms is ${round((100 * r.sim0ms.async.completedPerSec) / r.bullmqNoopJobsPerSec)}% of it`);
+  const noop = r.bullmqNoopJobsPerSec as number;
+  console.log(
+    `raw BullMQ no-op: ${noop} jobs/s; completed/s at 0 ms is ${round((100 * (r.sim0ms as Scenario).async.completedPerSec) / noop)}% of it`,
+  );
 }

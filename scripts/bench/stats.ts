@@ -7,14 +7,23 @@ export function percentile(samples: number[], p: number): number {
 }
 
 export function summarize(samples: number[]) {
-  return { n: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) };
+  return {
+    n: samples.length,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+  };
 }
 
 /**
  * Runs `task` at a fixed arrival rate (open loop: a slow answer does not slow the schedule) and
  * returns each call's latency in ms. Bounded by count.
  */
-export async function atFixedRate(ratePerSecond: number, count: number, task: (i: number) => Promise<void>): Promise<{ latencies: number[]; errors: number }> {
+export async function atFixedRate(
+  ratePerSecond: number,
+  count: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const start = performance.now();
@@ -36,7 +45,11 @@ export async function atFixedRate(ratePerSecond: number, count: number, task: (i
 }
 
 /** Runs `task` count times with at most `concurrency` in flight (closed loop, as fast as it goes). */
-export async function withConcurrency(concurrency: number, count: number, task: (i: number) => Promise<void>): Promise<{ errors: number }> {
+export async function withConcurrency(
+  concurrency: number,
+  count: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ errors: number }> {
   let next = 0;
   let errors = 0;
   const lane = async () => {

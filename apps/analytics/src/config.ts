@@ -6,7 +6,10 @@ const schema = z.object({
   LOG_LEVEL: envSchemas.logLevel,
   KAFKA_BROKERS: envSchemas.kafkaBrokers,
   DATABASE_URL: envSchemas.databaseUrl,
-  ASAHI_NAMESPACE: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  ASAHI_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]*$/)
+    .default(''),
 });
 
 export type AnalyticsConfig = z.infer<typeof schema>;

@@ -10,10 +10,18 @@ import { usageFromAudit, usageFromResult, type UsageDelta } from './usage-delta'
 const config = loadConfig();
 const logger = createLogger({ service: 'analytics', level: config.LOG_LEVEL });
 const registry = createRegistry('analytics');
-const counted = new Counter({ name: 'asahi_analytics_events_total', help: 'Events folded into hourly aggregates, by source and whether they were new.', labelNames: ['source', 'outcome'], registers: [registry] });
+const counted = new Counter({
+  name: 'asahi_analytics_events_total',
+  help: 'Events folded into hourly aggregates, by source and whether they were new.',
+  labelNames: ['source', 'outcome'],
+  registers: [registry],
+});
 const names = namesFor(config.ASAHI_NAMESPACE);
 
-const db = createDb(config.DATABASE_URL, { applicationName: 'asahi-analytics', onPoolError: (err) => logger.warn({ err }, 'pg pool error') });
+const db = createDb(config.DATABASE_URL, {
+  applicationName: 'asahi-analytics',
+  onPoolError: (err) => logger.warn({ err }, 'pg pool error'),
+});
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'asahi-analytics', logger });
 await ensureTopics(kafka, Object.values(names.topics));
 const producer = await createJsonProducer(kafka);
@@ -35,7 +43,11 @@ const consumers = [
     logger,
     deadLetters: producer,
     deadLetterTopic: names.topics.deadLetter,
-    handleBatch: (items) => fold('results', items.map((i) => usageFromResult(i.value))),
+    handleBatch: (items) =>
+      fold(
+        'results',
+        items.map((i) => usageFromResult(i.value)),
+      ),
   }),
   await runValidatedConsumer({
     kafka,
@@ -45,13 +57,27 @@ const consumers = [
     logger,
     deadLetters: producer,
     deadLetterTopic: names.topics.deadLetter,
-    handleBatch: (items) => fold('audit', items.flatMap((i) => usageFromAudit(i.value) ?? [])),
+    handleBatch: (items) =>
+      fold(
+        'audit',
+        items.flatMap((i) => usageFromAudit(i.value) ?? []),
+      ),
   }),
 ];
 
-const server = createServer({ logger, registry, ready: async () => (await db.pool.query('select 1')).rowCount === 1 });
+const server = createServer({
+  logger,
+  registry,
+  ready: async () => (await db.pool.query('select 1')).rowCount === 1,
+});
 await server.listen({ port: config.PORT, host: config.HOST });
-logger.info({ url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`, namespace: config.ASAHI_NAMESPACE }, 'analytics listening');
+logger.info(
+  {
+    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
+    namespace: config.ASAHI_NAMESPACE,
+  },
+  'analytics listening',
+);
 
 onShutdown(logger, [
   { name: 'consumers', close: () => Promise.all(consumers.map((c) => c.stop())) },

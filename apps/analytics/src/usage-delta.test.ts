@@ -7,18 +7,37 @@ const audit = auditEventSchema.parse(fixtures.audit());
 
 describe('usageFromResult', () => {
   it.each([
-    ['a realtime success', {}, { requests: 1, succeeded: 1, failed: 0, cacheHits: 0, promptTokens: 24, completionTokens: 2 }],
-    ['a cache hit bills no tokens', { cacheTier: 'exact' as const, costUsd: 0 }, { cacheHits: 1, promptTokens: 0, completionTokens: 0, costUsd: 0, baselineCostUsd: result.baselineCostUsd }],
+    [
+      'a realtime success',
+      {},
+      { requests: 1, succeeded: 1, failed: 0, cacheHits: 0, promptTokens: 24, completionTokens: 2 },
+    ],
+    [
+      'a cache hit bills no tokens',
+      { cacheTier: 'exact' as const, costUsd: 0 },
+      {
+        cacheHits: 1,
+        promptTokens: 0,
+        completionTokens: 0,
+        costUsd: 0,
+        baselineCostUsd: result.baselineCostUsd,
+      },
+    ],
     ['a failure', { status: 'failed' as const }, { succeeded: 0, failed: 1 }],
     ['an expiry counts as failed', { status: 'expired' as const }, { failed: 1 }],
   ])('%s', (_c, patch, expected) => {
-    expect(usageFromResult({ ...result, ...patch })).toMatchObject({ key: `result:${result.requestId}`, ...expected });
+    expect(usageFromResult({ ...result, ...patch })).toMatchObject({
+      key: `result:${result.requestId}`,
+      ...expected,
+    });
   });
 });
 
 describe('usageFromAudit', () => {
   it('counts provider attempts and ignores other events', () => {
-    expect(usageFromAudit({ ...audit, type: 'provider.call', data: { model: 'gpt-4o', attempts: 3 } })).toMatchObject({ providerCalls: 3, model: 'gpt-4o', requests: 0 });
+    expect(
+      usageFromAudit({ ...audit, type: 'provider.call', data: { model: 'gpt-4o', attempts: 3 } }),
+    ).toMatchObject({ providerCalls: 3, model: 'gpt-4o', requests: 0 });
     expect(usageFromAudit(audit)).toBeNull();
   });
 });

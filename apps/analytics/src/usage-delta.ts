@@ -18,7 +18,17 @@ export interface UsageDelta {
   baselineCostUsd: number;
 }
 
-const EMPTY = { requests: 0, succeeded: 0, failed: 0, cacheHits: 0, providerCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, baselineCostUsd: 0 };
+const EMPTY = {
+  requests: 0,
+  succeeded: 0,
+  failed: 0,
+  cacheHits: 0,
+  providerCalls: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  costUsd: 0,
+  baselineCostUsd: 0,
+};
 
 /**
  * A terminal result counts one request. Tokens are what the provider billed, so a cache hit adds
@@ -48,5 +58,12 @@ export function usageFromAudit(event: AuditEvent): UsageDelta | null {
   if (event.type !== 'provider.call') return null;
   const attempts = Number(event.data.attempts ?? 1);
   const model = typeof event.data.model === 'string' ? event.data.model : 'unknown';
-  return { ...EMPTY, key: `audit:${event.eventId}`, tenantId: event.tenantId, model, at: new Date(event.at), providerCalls: Number.isFinite(attempts) && attempts > 0 ? attempts : 1 };
+  return {
+    ...EMPTY,
+    key: `audit:${event.eventId}`,
+    tenantId: event.tenantId,
+    model,
+    at: new Date(event.at),
+    providerCalls: Number.isFinite(attempts) && attempts > 0 ? attempts : 1,
+  };
 }

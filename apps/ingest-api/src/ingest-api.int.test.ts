@@ -311,7 +311,7 @@ describe('sync wait', () => {
 });
 
 describe('Kafka failure', () => {
-  it('answers 503 with retry-after and marks the job failed (unavailable)', async () => {
+  it('answers 503 with retry-after and withdraws the job, so an idempotent retry starts afresh', async () => {
     // A real producer that is no longer connected: every send fails as it would in an outage.
     const producer = await createJsonProducer(f.kafka('broken'));
     await producer.disconnect();
@@ -333,11 +333,10 @@ describe('Kafka failure', () => {
       expect(res.json()).toMatchObject({ error: { code: 'unavailable', type: 'api_error' } });
       const id = requestIdFor('tenant_a', idempotencyKey, 0);
       expect(f.consumed.some((c) => c.value.requestId === id)).toBe(false);
-      const read = await get(A, id);
-      expect(await read.json()).toMatchObject({
-        status: 'failed',
-        result: { error: { code: 'unavailable', retryable: true } },
-      });
+      expect((await get(A, id)).status).toBe(404);
+      const retry = await post(A, chat, { 'idempotency-key': idempotencyKey });
+      expect(retry.status).toBe(202);
+      expect(await retry.json()).toMatchObject({ id, status: 'queued' });
     } finally {
       await broken.app.close();
     }

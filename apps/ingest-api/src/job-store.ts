@@ -2,7 +2,7 @@ import {
   createQueuedJob,
   findActiveKey,
   getJobForTenant,
-  markJobsFailed,
+  withdrawUnacceptedJob,
   type Db,
 } from '@asahi/db';
 import type { KeyLookup } from './auth';
@@ -19,8 +19,8 @@ export function createJobStore(db: Db): JobStore {
       return { created, job: existing ?? { ...job, result: null } };
     },
     getForTenant: (tenantId, id) => getJobForTenant(db.prisma, tenantId, id),
-    async markUnavailable(id, message) {
-      await markJobsFailed(db.prisma, [id], { code: 'unavailable', message, retryable: true });
+    async withdraw(tenantId, id) {
+      await withdrawUnacceptedJob(db.prisma, tenantId, id);
     },
   };
 }

@@ -7,7 +7,10 @@ const schema = z.object({
   KAFKA_BROKERS: envSchemas.kafkaBrokers,
   REDIS_URL: envSchemas.redisUrl,
   /** Isolates topics, consumer groups and queues (tests, side-by-side stacks). Empty in production. */
-  ASAHI_NAMESPACE: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  ASAHI_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]*$/)
+    .default(''),
   OPENAI_API_KEY: z.string().default('sk-asahi-simulator'),
   OPENAI_BASE_URL: z.string().url().default('http://127.0.0.1:8090/v1'),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

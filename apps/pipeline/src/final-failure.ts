@@ -17,7 +17,10 @@ export function publishOnFinalFailure(worker: Worker, publisher: ResultPublisher
     if (!final) return;
     const parsed = parseWith(requestMessageSchema, (job.data as { request?: unknown }).request);
     if (!parsed.ok) {
-      logger.error({ jobId: job.id, reason: parsed.reason }, 'failed job has no valid request; cannot publish a result');
+      logger.error(
+        { jobId: job.id, reason: parsed.reason },
+        'failed job has no valid request; cannot publish a result',
+      );
       return;
     }
     const request: RequestMessage = parsed.value;
@@ -31,6 +34,10 @@ export function publishOnFinalFailure(worker: Worker, publisher: ResultPublisher
       timings: {},
       error: { code, message: err.message.slice(0, 500), retryable: false },
     });
-    publisher.publish(result, []).catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not publish final failure'));
+    publisher
+      .publish(result, [])
+      .catch((e: unknown) =>
+        logger.error({ err: e, jobId: job.id }, 'could not publish final failure'),
+      );
   });
 }

@@ -11,7 +11,11 @@ export function createIntake(prepareQueue: Queue<PrepareJob>) {
     const enqueuedAt = Date.now();
     await enqueueBulk(
       prepareQueue,
-      items.map((item) => ({ jobId: item.value.requestId, data: { request: item.value, enqueuedAt }, priority: priorityOf(item.value) })),
+      items.map((item) => ({
+        jobId: item.value.requestId,
+        data: { request: item.value, enqueuedAt },
+        priority: priorityOf(item.value),
+      })),
     );
   };
 }

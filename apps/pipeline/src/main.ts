@@ -1,6 +1,18 @@
-import { namesFor, QUEUES, requestMessageSchema, type DispatchJob, type PrepareJob } from '@asahi/contracts';
+import {
+  namesFor,
+  QUEUES,
+  requestMessageSchema,
+  type DispatchJob,
+  type PrepareJob,
+} from '@asahi/contracts';
 import { createServer, onShutdown } from '@asahi/http';
-import { createJsonProducer, createKafka, ensureTopics, runValidatedConsumer, type RunningConsumer } from '@asahi/kafka';
+import {
+  createJsonProducer,
+  createKafka,
+  ensureTopics,
+  runValidatedConsumer,
+  type RunningConsumer,
+} from '@asahi/kafka';
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
@@ -25,20 +37,47 @@ const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'asahi-pipe
 await ensureTopics(kafka, Object.values(names.topics));
 const producer = await createJsonProducer(kafka);
 const publisher = createResultPublisher(producer, names, metrics);
-const prepareQueue = createQueue<PrepareJob>(QUEUES.prepare, { connection: redis, prefix: names.queuePrefix });
-const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, { connection: redis, prefix: names.queuePrefix });
+const prepareQueue = createQueue<PrepareJob>(QUEUES.prepare, {
+  connection: redis,
+  prefix: names.queuePrefix,
+});
+const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, {
+  connection: redis,
+  prefix: names.queuePrefix,
+});
 const cache = createRedisExactCache(redis, names.queuePrefix);
 const clock = { now: () => Date.now() };
-const provider = createOpenAiChatProvider({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
+const provider = createOpenAiChatProvider({
+  apiKey: config.OPENAI_API_KEY,
+  baseURL: config.OPENAI_BASE_URL,
+});
 
 const workers: Worker[] = [];
 if (pools.has('prepare')) {
-  const worker = startPrepareWorker({ connection: createRedisConnection(config.REDIS_URL, 'pipeline-prepare'), prefix: names.queuePrefix, logger, metrics, ports: { cache, clock }, dispatchQueue, publisher, concurrency: config.PREPARE_CONCURRENCY });
+  const worker = startPrepareWorker({
+    connection: createRedisConnection(config.REDIS_URL, 'pipeline-prepare'),
+    prefix: names.queuePrefix,
+    logger,
+    metrics,
+    ports: { cache, clock },
+    dispatchQueue,
+    publisher,
+    concurrency: config.PREPARE_CONCURRENCY,
+  });
   publishOnFinalFailure(worker, publisher, logger);
   workers.push(worker);
 }
 if (pools.has('dispatch')) {
-  const worker = startDispatchWorker({ connection: createRedisConnection(config.REDIS_URL, 'pipeline-dispatch'), prefix: names.queuePrefix, logger, metrics, ports: { provider, cache, clock }, publisher, timeoutMs: config.PROVIDER_TIMEOUT_MS, concurrency: config.DISPATCH_CONCURRENCY });
+  const worker = startDispatchWorker({
+    connection: createRedisConnection(config.REDIS_URL, 'pipeline-dispatch'),
+    prefix: names.queuePrefix,
+    logger,
+    metrics,
+    ports: { provider, cache, clock },
+    publisher,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    concurrency: config.DISPATCH_CONCURRENCY,
+  });
   publishOnFinalFailure(worker, publisher, logger);
   workers.push(worker);
 }
@@ -53,13 +92,28 @@ if (pools.has('intake')) {
     deadLetters: producer,
     deadLetterTopic: names.topics.deadLetter,
     handleBatch: createIntake(prepareQueue),
-    onDeadLetter: (reason) => metrics.deadLetters.inc({ source: names.topics.requests, reason: reason.split(':')[0] ?? 'invalid' }),
+    onDeadLetter: (reason) =>
+      metrics.deadLetters.inc({
+        source: names.topics.requests,
+        reason: reason.split(':')[0] ?? 'invalid',
+      }),
   });
 }
 
-const server = createServer({ logger, registry, ready: async () => (await redis.ping()) === 'PONG' });
+const server = createServer({
+  logger,
+  registry,
+  ready: async () => (await redis.ping()) === 'PONG',
+});
 await server.listen({ port: config.PORT, host: config.HOST });
-logger.info({ url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`, pools: [...pools], namespace: config.ASAHI_NAMESPACE }, 'pipeline listening');
+logger.info(
+  {
+    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
+    pools: [...pools],
+    namespace: config.ASAHI_NAMESPACE,
+  },
+  'pipeline listening',
+);
 
 onShutdown(logger, [
   { name: 'kafka consumer', close: () => consumer?.stop() },

@@ -28,20 +28,49 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
     handle: async ({ request, enqueuedAt }, ctx) => {
       const wait = ctx.startedAt - enqueuedAt;
       deps.metrics.queueWait.observe({ queue: QUEUES.prepare }, wait / 1000);
-      const outcome = await prepareRequest(request, deps.ports, { [`${QUEUES.prepare}.wait`]: Math.max(0, wait) });
+      const outcome = await prepareRequest(request, deps.ports, {
+        [`${QUEUES.prepare}.wait`]: Math.max(0, wait),
+      });
       const prepareMs = Date.now() - ctx.startedAt;
-      deps.metrics.stageDuration.observe({ stage: 'prepare', outcome: outcome.kind }, prepareMs / 1000);
+      deps.metrics.stageDuration.observe(
+        { stage: 'prepare', outcome: outcome.kind },
+        prepareMs / 1000,
+      );
       if (outcome.kind === 'complete') {
-        deps.metrics.cacheLookups.inc({ tier: 'exact', outcome: outcome.cacheHit ? 'hit' : 'skip' });
-        const result = { ...outcome.result, timings: { ...outcome.result.timings, prepare: prepareMs } };
-        await deps.publisher.publish(result, outcome.cacheHit ? [{ type: 'cache.hit', at: result.completedAt, data: { tier: 'exact' } }] : []);
-        deps.logger.info({ requestId: request.requestId, tenantId: request.tenantId, stage: 'prepare', status: result.status, cacheTier: result.cacheTier }, 'request completed in prepare');
+        deps.metrics.cacheLookups.inc({
+          tier: 'exact',
+          outcome: outcome.cacheHit ? 'hit' : 'skip',
+        });
+        const result = {
+          ...outcome.result,
+          timings: { ...outcome.result.timings, prepare: prepareMs },
+        };
+        await deps.publisher.publish(
+          result,
+          outcome.cacheHit
+            ? [{ type: 'cache.hit', at: result.completedAt, data: { tier: 'exact' } }]
+            : [],
+        );
+        deps.logger.info(
+          {
+            requestId: request.requestId,
+            tenantId: request.tenantId,
+            stage: 'prepare',
+            status: result.status,
+            cacheTier: result.cacheTier,
+          },
+          'request completed in prepare',
+        );
         return { status: result.status };
       }
       deps.metrics.cacheLookups.inc({ tier: 'exact', outcome: outcome.cacheKey ? 'miss' : 'skip' });
       const timings = { [`${QUEUES.prepare}.wait`]: Math.max(0, wait), prepare: prepareMs };
       await enqueueBulk(deps.dispatchQueue, [
-        { jobId: request.requestId, data: { request, cacheKey: outcome.cacheKey, enqueuedAt: Date.now(), timings }, priority: request.mode === 'sync' ? 1 : request.mode === 'async' ? 5 : 10 },
+        {
+          jobId: request.requestId,
+          data: { request, cacheKey: outcome.cacheKey, enqueuedAt: Date.now(), timings },
+          priority: request.mode === 'sync' ? 1 : request.mode === 'async' ? 5 : 10,
+        },
       ]);
       return { status: 'dispatched' };
     },

@@ -7,7 +7,10 @@ const schema = z.object({
   KAFKA_BROKERS: envSchemas.kafkaBrokers,
   REDIS_URL: envSchemas.redisUrl,
   DATABASE_URL: envSchemas.databaseUrl,
-  ASAHI_NAMESPACE: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  ASAHI_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]*$/)
+    .default(''),
   /** HMAC-SHA256 key for webhook signatures. Set a real secret in production. */
   WEBHOOK_SIGNING_SECRET: z.string().min(16).default('asahi-dev-webhook-secret'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),

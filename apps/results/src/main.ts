@@ -1,4 +1,10 @@
-import { auditEventSchema, namesFor, QUEUES, resultMessageSchema, type WebhookJob } from '@asahi/contracts';
+import {
+  auditEventSchema,
+  namesFor,
+  QUEUES,
+  resultMessageSchema,
+  type WebhookJob,
+} from '@asahi/contracts';
 import { appendAuditEvents, createDb, saveTerminalResult } from '@asahi/db';
 import { createServer, onShutdown } from '@asahi/http';
 import { createJsonProducer, createKafka, ensureTopics, runValidatedConsumer } from '@asahi/kafka';
@@ -13,23 +19,49 @@ import { startWebhookWorker } from './webhook.processor';
 const config = loadConfig();
 const logger = createLogger({ service: 'results', level: config.LOG_LEVEL });
 const registry = createRegistry('results');
-const persisted = new Counter({ name: 'asahi_results_persisted_total', help: 'Results consumed, by whether they were new or duplicates.', labelNames: ['outcome'], registers: [registry] });
-const webhooks = new Counter({ name: 'asahi_webhook_attempts_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'], registers: [registry] });
-const deadLetters = new Counter({ name: 'asahi_dead_letters_total', help: 'Messages dead-lettered by this consumer.', labelNames: ['source'], registers: [registry] });
+const persisted = new Counter({
+  name: 'asahi_results_persisted_total',
+  help: 'Results consumed, by whether they were new or duplicates.',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+const webhooks = new Counter({
+  name: 'asahi_webhook_attempts_total',
+  help: 'Webhook delivery attempts by outcome.',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+const deadLetters = new Counter({
+  name: 'asahi_dead_letters_total',
+  help: 'Messages dead-lettered by this consumer.',
+  labelNames: ['source'],
+  registers: [registry],
+});
 const names = namesFor(config.ASAHI_NAMESPACE);
 
-const db = createDb(config.DATABASE_URL, { applicationName: 'asahi-results', onPoolError: (err) => logger.warn({ err }, 'pg pool error') });
+const db = createDb(config.DATABASE_URL, {
+  applicationName: 'asahi-results',
+  onPoolError: (err) => logger.warn({ err }, 'pg pool error'),
+});
 const redis = createRedisConnection(config.REDIS_URL, 'results');
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'asahi-results', logger });
 await ensureTopics(kafka, Object.values(names.topics));
 const producer = await createJsonProducer(kafka);
-const webhookQueue = createQueue<WebhookJob>(QUEUES.webhook, { connection: redis, prefix: names.queuePrefix });
+const webhookQueue = createQueue<WebhookJob>(QUEUES.webhook, {
+  connection: redis,
+  prefix: names.queuePrefix,
+});
 const worker = startWebhookWorker({
   connection: createRedisConnection(config.REDIS_URL, 'results-webhooks'),
   prefix: names.queuePrefix,
   logger,
   prisma: db.prisma,
-  ports: { http: fetchWebhookHttp, secret: config.WEBHOOK_SIGNING_SECRET, now: () => Date.now(), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+  ports: {
+    http: fetchWebhookHttp,
+    secret: config.WEBHOOK_SIGNING_SECRET,
+    now: () => Date.now(),
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  },
   onOutcome: (outcome) => webhooks.inc({ outcome }),
 });
 
@@ -59,12 +91,27 @@ const audit = await runValidatedConsumer({
   deadLetters: producer,
   deadLetterTopic: names.topics.deadLetter,
   onDeadLetter: () => deadLetters.inc({ source: names.topics.audit }),
-  handleBatch: async (items) => void (await appendAuditEvents(db.prisma, items.map((i) => i.value))),
+  handleBatch: async (items) =>
+    void (await appendAuditEvents(
+      db.prisma,
+      items.map((i) => i.value),
+    )),
 });
 
-const server = createServer({ logger, registry, ready: async () => (await redis.ping()) === 'PONG' && (await db.pool.query('select 1')).rowCount === 1 });
+const server = createServer({
+  logger,
+  registry,
+  ready: async () =>
+    (await redis.ping()) === 'PONG' && (await db.pool.query('select 1')).rowCount === 1,
+});
 await server.listen({ port: config.PORT, host: config.HOST });
-logger.info({ url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`, namespace: config.ASAHI_NAMESPACE }, 'results listening');
+logger.info(
+  {
+    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
+    namespace: config.ASAHI_NAMESPACE,
+  },
+  'results listening',
+);
 
 onShutdown(logger, [
   { name: 'consumers', close: () => Promise.all([results.stop(), audit.stop()]) },

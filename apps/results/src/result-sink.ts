@@ -1,4 +1,10 @@
-import { QUEUES, resultChannel, type Names, type ResultMessage, type WebhookJob } from '@asahi/contracts';
+import {
+  QUEUES,
+  resultChannel,
+  type Names,
+  type ResultMessage,
+  type WebhookJob,
+} from '@asahi/contracts';
 import type { ConsumedMessage } from '@asahi/kafka';
 import { enqueueBulk, type Queue, type Redis } from '@asahi/queue';
 
@@ -33,14 +39,25 @@ export function createResultSink(deps: ResultSinkDeps) {
   return async (items: ConsumedMessage<ResultMessage>[]) => {
     const webhooks = items
       .filter((i) => i.value.callback)
-      .map((i) => ({ jobId: webhookDeliveryId(i.value.requestId), data: { deliveryId: webhookDeliveryId(i.value.requestId), url: i.value.callback!.url, result: i.value } }));
+      .map((i) => ({
+        jobId: webhookDeliveryId(i.value.requestId),
+        data: {
+          deliveryId: webhookDeliveryId(i.value.requestId),
+          url: i.value.callback!.url,
+          result: i.value,
+        },
+      }));
     await enqueueBulk(deps.webhookQueue, webhooks);
     for (const { value } of items) {
       const { firstTime } = await deps.store.saveTerminalResult(value);
       deps.onSaved?.(value, firstTime);
     }
     const pipeline = deps.redis.pipeline();
-    for (const { value } of items) pipeline.publish(resultChannelFor(deps.names, value.requestId), JSON.stringify({ requestId: value.requestId, status: value.status }));
+    for (const { value } of items)
+      pipeline.publish(
+        resultChannelFor(deps.names, value.requestId),
+        JSON.stringify({ requestId: value.requestId, status: value.status }),
+      );
     await pipeline.exec();
   };
 }

@@ -24,8 +24,18 @@ export function startWebhookWorker(deps: WebhookProcessorDeps) {
     logger: deps.logger,
     handle: async (job, ctx) => {
       const { result } = job;
-      const log = deps.logger.child({ requestId: result.requestId, tenantId: result.tenantId, deliveryId: job.deliveryId, attempt: ctx.attempt });
-      await upsertDelivery(deps.prisma, { id: job.deliveryId, jobId: result.requestId, tenantId: result.tenantId, url: job.url });
+      const log = deps.logger.child({
+        requestId: result.requestId,
+        tenantId: result.tenantId,
+        deliveryId: job.deliveryId,
+        attempt: ctx.attempt,
+      });
+      await upsertDelivery(deps.prisma, {
+        id: job.deliveryId,
+        jobId: result.requestId,
+        tenantId: result.tenantId,
+        url: job.url,
+      });
       try {
         const { status } = await deliverWebhook(job, deps.ports);
         await markDelivered(deps.prisma, job.deliveryId, status);
@@ -36,7 +46,11 @@ export function startWebhookWorker(deps: WebhookProcessorDeps) {
         const error = toAppError(err);
         const final = !error.retryable || ctx.isFinalAttempt;
         const statusCode = (error.details as { status?: number } | undefined)?.status ?? null;
-        await markAttemptFailed(deps.prisma, job.deliveryId, { statusCode, error: error.message, final });
+        await markAttemptFailed(deps.prisma, job.deliveryId, {
+          statusCode,
+          error: error.message,
+          final,
+        });
         deps.onOutcome?.(final ? 'failed' : 'retry');
         log.warn({ code: error.code, final, statusCode }, 'webhook attempt failed');
         throw error;

@@ -26,9 +26,24 @@ describe('parseJsonWith', () => {
   it.each([
     ['not JSON', '{nope', /value is not JSON/],
     ['null value', null, /empty message value/],
-    ['missing tenant', JSON.stringify({ ...(fixtures.request() as object), tenantId: undefined }), /tenantId/],
-    ['wrong version', JSON.stringify({ ...(fixtures.request() as object), schemaVersion: 2 }), /schemaVersion/],
-    ['bad role', JSON.stringify({ ...(fixtures.request() as object), body: { model: 'x', messages: [{ role: 'robot', content: 'hi' }] } }), /body\.messages\.0\.role/],
+    [
+      'missing tenant',
+      JSON.stringify({ ...(fixtures.request() as object), tenantId: undefined }),
+      /tenantId/,
+    ],
+    [
+      'wrong version',
+      JSON.stringify({ ...(fixtures.request() as object), schemaVersion: 2 }),
+      /schemaVersion/,
+    ],
+    [
+      'bad role',
+      JSON.stringify({
+        ...(fixtures.request() as object),
+        body: { model: 'x', messages: [{ role: 'robot', content: 'hi' }] },
+      }),
+      /body\.messages\.0\.role/,
+    ],
   ])('rejects %s with a precise reason', (_case, raw, reason) => {
     const outcome = parseJsonWith(requestMessageSchema, raw);
     expect(outcome.ok).toBe(false);
@@ -36,7 +51,10 @@ describe('parseJsonWith', () => {
   });
 
   it('accepts a Buffer holding a valid request', () => {
-    const outcome = parseJsonWith(requestMessageSchema, Buffer.from(JSON.stringify(fixtures.request())));
+    const outcome = parseJsonWith(
+      requestMessageSchema,
+      Buffer.from(JSON.stringify(fixtures.request())),
+    );
     expect(outcome.ok && outcome.value.tenantId).toBe('tenant_demo');
   });
 });

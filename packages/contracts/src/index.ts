@@ -6,5 +6,5 @@ export * from './messages';
 export * from './jobs';
 export * from './parse';
 export { z } from 'zod';
-export { fixtures } from "./fixtures/index";
+export { fixtures } from './fixtures/index';
 export * from './webhook-signature';

@@ -2,14 +2,23 @@ import { z } from 'zod';
 import { chatOutputSchema, chatRequestSchema, usageSchema } from './chat';
 
 const isoDate = z.string().datetime({ offset: true });
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'must be a token of [A-Za-z0-9._:-]');
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'must be a token of [A-Za-z0-9._:-]');
 
 export const requestModeSchema = z.enum(['sync', 'async', 'bulk']);
 export type RequestMode = z.infer<typeof requestModeSchema>;
 
 export const cacheControlSchema = z.object({
   mode: z.enum(['read-write', 'read-only', 'write-only', 'off']).default('read-write'),
-  ttlSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
 });
 export type CacheControl = z.infer<typeof cacheControlSchema>;
 

@@ -49,6 +49,11 @@ export interface Names {
  */
 export function namesFor(namespace = ''): Names {
   const ns = namespace ? `${namespace}.` : '';
-  const map = <T extends Record<string, string>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, `${ns}${v}`])) as T;
-  return { topics: map(TOPICS), groups: map(CONSUMER_GROUPS), queuePrefix: namespace ? `asahi-${namespace}` : 'asahi' };
+  const map = <T extends Record<string, string>>(o: T) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, `${ns}${v}`])) as T;
+  return {
+    topics: map(TOPICS),
+    groups: map(CONSUMER_GROUPS),
+    queuePrefix: namespace ? `asahi-${namespace}` : 'asahi',
+  };
 }

@@ -3,7 +3,10 @@ import type { z } from 'zod';
 export type ParseOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Validates untrusted input (a Kafka value, a job payload) into a typed value or a precise reason. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown): ParseOutcome<z.infer<S>> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): ParseOutcome<z.infer<S>> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const reason = result.error.issues
@@ -14,7 +17,10 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parse
 }
 
 /** Parses a raw Kafka value: JSON first, then the schema. */
-export function parseJsonWith<S extends z.ZodType>(schema: S, raw: Buffer | string | null): ParseOutcome<z.infer<S>> {
+export function parseJsonWith<S extends z.ZodType>(
+  schema: S,
+  raw: Buffer | string | null,
+): ParseOutcome<z.infer<S>> {
   if (raw === null) return { ok: false, reason: 'empty message value' };
   let json: unknown;
   try {

@@ -16,7 +16,28 @@ export interface QueuePolicy {
 
 /** One table holds every pool's retry and concurrency settings. */
 export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
-  [QUEUES.prepare]: { attempts: 3, backoffMs: 200, concurrency: 32, timeoutMs: 5_000, keepCompleted: 1_000, keepFailed: 5_000 },
-  [QUEUES.dispatch]: { attempts: 5, backoffMs: 250, concurrency: 64, timeoutMs: 60_000, keepCompleted: 1_000, keepFailed: 5_000 },
-  [QUEUES.webhook]: { attempts: 8, backoffMs: 1_000, concurrency: 16, timeoutMs: 10_000, keepCompleted: 1_000, keepFailed: 10_000 },
+  [QUEUES.prepare]: {
+    attempts: 3,
+    backoffMs: 200,
+    concurrency: 32,
+    timeoutMs: 5_000,
+    keepCompleted: 1_000,
+    keepFailed: 5_000,
+  },
+  [QUEUES.dispatch]: {
+    attempts: 5,
+    backoffMs: 250,
+    concurrency: 64,
+    timeoutMs: 60_000,
+    keepCompleted: 1_000,
+    keepFailed: 5_000,
+  },
+  [QUEUES.webhook]: {
+    attempts: 8,
+    backoffMs: 1_000,
+    concurrency: 16,
+    timeoutMs: 10_000,
+    keepCompleted: 1_000,
+    keepFailed: 10_000,
+  },
 };

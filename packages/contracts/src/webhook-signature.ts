@@ -16,14 +16,26 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
   return `t=${timestampSeconds},v1=${mac}`;
 }
 
-export type WebhookVerification = { ok: true } | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
+export type WebhookVerification =
+  { ok: true } | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
 
 /** What a receiver runs: constant-time compare, and reject timestamps outside the tolerance. */
-export function verifyWebhook(secret: string, body: string, header: string | undefined, nowSeconds: number, toleranceSeconds = 300): WebhookVerification {
-  const parts = Object.fromEntries((header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]));
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): WebhookVerification {
+  const parts = Object.fromEntries(
+    (header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]),
+  );
   const t = Number(parts.t);
-  if (!Number.isInteger(t) || typeof parts.v1 !== 'string' || !/^[0-9a-f]{64}$/.test(parts.v1)) return { ok: false, reason: 'malformed' };
+  if (!Number.isInteger(t) || typeof parts.v1 !== 'string' || !/^[0-9a-f]{64}$/.test(parts.v1))
+    return { ok: false, reason: 'malformed' };
   if (Math.abs(nowSeconds - t) > toleranceSeconds) return { ok: false, reason: 'stale' };
   const expected = Buffer.from(signWebhook(secret, body, t).split('v1=')[1]!, 'hex');
-  return timingSafeEqual(expected, Buffer.from(parts.v1, 'hex')) ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return timingSafeEqual(expected, Buffer.from(parts.v1, 'hex'))
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }

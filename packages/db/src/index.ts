@@ -27,6 +27,7 @@ export {
   getJobForTenant,
   markJobRunning,
   markJobsFailed,
+  withdrawUnacceptedJob,
   findStuckJobs,
 } from './job.repository';
 export type { CreatedJob, QueuedJobInput } from './job.repository';

@@ -85,6 +85,22 @@ export async function getJobForTenant(
   return job ? toJobWithResult(job) : null;
 }
 
+/**
+ * Ingest rollback when the hand-off to Kafka failed: the request was never accepted (the client
+ * got a 503), so its row goes away and a retry with the same Idempotency-Key starts afresh.
+ * Only a still-queued job without a result is withdrawn. Returns whether a row was removed.
+ */
+export async function withdrawUnacceptedJob(
+  prisma: PrismaClient,
+  tenantId: string,
+  id: string,
+): Promise<boolean> {
+  const count = await prisma.$executeRaw`
+    DELETE FROM jobs WHERE id = ${id} AND tenant_id = ${tenantId} AND status = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM results r WHERE r.job_id = jobs.id)`;
+  return count > 0;
+}
+
 /** Marks a job running and counts the attempt (no-op once terminal). */
 export async function markJobRunning(prisma: PrismaClient, id: string): Promise<boolean> {
   const count = await prisma.$executeRaw`

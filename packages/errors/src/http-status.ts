@@ -20,7 +20,9 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 /** Error `type` groups codes the way clients branch on them. */
-export function errorTypeOf(code: ErrorCode): 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'api_error' {
+export function errorTypeOf(
+  code: ErrorCode,
+): 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'api_error' {
   if (code === 'unauthenticated' || code === 'forbidden') return 'authentication_error';
   if (code === 'rate_limited') return 'rate_limit_error';
   const status = HTTP_STATUS_BY_CODE[code];
@@ -31,7 +33,12 @@ export interface ErrorBody {
   error: { type: string; code: ErrorCode; message: string; requestId: string; details?: unknown };
 }
 
-export function toErrorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorBody {
+export function toErrorBody(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: unknown,
+): ErrorBody {
   const body: ErrorBody = { error: { type: errorTypeOf(code), code, message, requestId } };
   if (details !== undefined) body.error.details = details;
   return body;

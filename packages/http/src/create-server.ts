@@ -28,7 +28,9 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     genReqId: (req) => {
       const given = req.headers[REQUEST_ID_HEADER];
-      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given)
+        ? given
+        : randomUUID();
     },
     ...options.fastify,
   });
@@ -47,7 +49,9 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send(toErrorBody('not_found', `No route for ${req.method} ${req.url}`, req.id)),
+    reply
+      .status(404)
+      .send(toErrorBody('not_found', `No route for ${req.method} ${req.url}`, req.id)),
   );
 
   app.get('/health', async () => ({ status: 'ok' }));
@@ -75,17 +79,26 @@ interface FastifyLikeError {
 /** Maps AppErrors by code, Fastify's own 4xx errors (bad JSON, body too large) by status. */
 export function mapError(err: unknown, requestId: string) {
   if (err instanceof AppError) {
-    return { status: HTTP_STATUS_BY_CODE[err.code], body: toErrorBody(err.code, err.message, requestId, err.details) };
+    return {
+      status: HTTP_STATUS_BY_CODE[err.code],
+      body: toErrorBody(err.code, err.message, requestId, err.details),
+    };
   }
   const e = err as FastifyLikeError;
   if (e.statusCode === 413) {
-    return { status: 413, body: toErrorBody('payload_too_large', 'Request body is too large', requestId) };
+    return {
+      status: 413,
+      body: toErrorBody('payload_too_large', 'Request body is too large', requestId),
+    };
   }
   if (e.statusCode === 415) {
     return { status: 415, body: toErrorBody('invalid_request', e.message, requestId) };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const message = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.code ?? '') ? `Malformed JSON body: ${e.message}` : e.message;
+    const message =
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.code ?? '')
+        ? `Malformed JSON body: ${e.message}`
+        : e.message;
     return { status: 400, body: toErrorBody('invalid_request', message, requestId) };
   }
   return { status: 500, body: toErrorBody('internal', 'Internal error', requestId) };

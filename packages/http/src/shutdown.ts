@@ -6,7 +6,11 @@ export type ShutdownStep = { name: string; close: () => Promise<unknown> | unkno
  * Runs the steps in order once on SIGTERM/SIGINT (stop intake first, drain, then close clients),
  * and exits. A second signal or the grace timeout forces the exit.
  */
-export function onShutdown(logger: Logger, steps: ShutdownStep[], graceMs = 15_000): () => Promise<void> {
+export function onShutdown(
+  logger: Logger,
+  steps: ShutdownStep[],
+  graceMs = 15_000,
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const run = async () => {
     for (const step of steps) {

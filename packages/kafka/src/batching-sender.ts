@@ -26,7 +26,10 @@ interface Pending {
  * allows only 5 requests in flight, so one request per HTTP call would cap ingest at 5 per
  * broker round trip; a short linger multiplies that by the batch size.
  */
-export function createBatchingSender(producer: JsonProducer, options: BatchingSenderOptions): BatchingSender {
+export function createBatchingSender(
+  producer: JsonProducer,
+  options: BatchingSenderOptions,
+): BatchingSender {
   const maxBatch = options.maxBatch ?? 500;
   const lingerMs = options.lingerMs ?? 2;
   let pending: Pending[] = [];
@@ -40,7 +43,10 @@ export function createBatchingSender(producer: JsonProducer, options: BatchingSe
     const batch = pending;
     pending = [];
     const p = producer
-      .send(options.topic, batch.map((b) => b.message))
+      .send(
+        options.topic,
+        batch.map((b) => b.message),
+      )
       .then(() => batch.forEach((b) => b.resolve()))
       .catch((err: unknown) => batch.forEach((b) => b.reject(err)))
       .finally(() => inFlight.delete(p));

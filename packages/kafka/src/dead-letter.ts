@@ -27,5 +27,7 @@ function encodeValue(value: Buffer | null): { text: string | null; encoding: 'ut
   if (value === null) return { text: null, encoding: 'utf8' };
   const text = value.toString('utf8');
   // Round-trip check: invalid UTF-8 would be silently mangled, so keep such bytes as base64.
-  return Buffer.from(text, 'utf8').equals(value) ? { text, encoding: 'utf8' } : { text: value.toString('base64'), encoding: 'base64' };
+  return Buffer.from(text, 'utf8').equals(value)
+    ? { text, encoding: 'utf8' }
+    : { text: value.toString('base64'), encoding: 'base64' };
 }

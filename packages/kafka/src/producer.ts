@@ -19,7 +19,11 @@ export interface JsonProducer {
 
 /** Idempotent producer with acks=all; values are JSON. */
 export async function createJsonProducer(kafka: Kafka): Promise<JsonProducer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   return {
     raw: producer,
@@ -30,10 +34,18 @@ export async function createJsonProducer(kafka: Kafka): Promise<JsonProducer> {
           topic,
           acks: -1,
           compression: CompressionTypes.None,
-          messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: toHeaders(m.headers) })),
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: JSON.stringify(m.value),
+            headers: toHeaders(m.headers),
+          })),
         });
       } catch (err) {
-        throw new AppError('unavailable', `Kafka write to ${topic} failed: ${(err as Error).message}`, { cause: err });
+        throw new AppError(
+          'unavailable',
+          `Kafka write to ${topic} failed: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     },
     disconnect: () => producer.disconnect(),
@@ -48,7 +60,12 @@ function toHeaders(headers: Record<string, string | undefined> | undefined): IHe
 }
 
 /** The standard headers for a message about one request. */
-export function requestHeaders(m: { requestId: string; tenantId: string; schemaVersion: number; traceparent?: string | undefined }) {
+export function requestHeaders(m: {
+  requestId: string;
+  tenantId: string;
+  schemaVersion: number;
+  traceparent?: string | undefined;
+}) {
   return {
     [HEADERS.requestId]: m.requestId,
     [HEADERS.tenantId]: m.tenantId,

@@ -7,7 +7,11 @@ export interface EnsureTopicsOptions {
 }
 
 /** Creates missing topics (idempotent). Every process calls it at start so none waits on another. */
-export async function ensureTopics(kafka: Kafka, topics: string[] = Object.values(TOPICS), options: EnsureTopicsOptions = {}) {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: string[] = Object.values(TOPICS),
+  options: EnsureTopicsOptions = {},
+) {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -44,7 +44,9 @@ export interface RunningConsumer {
  * A consumer that never crashes on bad input and never drops a message: each message is either
  * handed to the handler (and committed after it succeeds) or dead-lettered with a reason first.
  */
-export async function runValidatedConsumer<S extends z.ZodType>(options: ValidatedConsumerOptions<S>): Promise<RunningConsumer> {
+export async function runValidatedConsumer<S extends z.ZodType>(
+  options: ValidatedConsumerOptions<S>,
+): Promise<RunningConsumer> {
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: 30_000,
@@ -52,7 +54,10 @@ export async function runValidatedConsumer<S extends z.ZodType>(options: Validat
     retry: { retries: 10, initialRetryTime: 200 },
   });
   await consumer.connect();
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+  await consumer.subscribe({
+    topics: options.topics,
+    fromBeginning: options.fromBeginning ?? true,
+  });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -68,7 +73,11 @@ export async function runValidatedConsumer<S extends z.ZodType>(options: Validat
   };
 }
 
-async function processBatch<S extends z.ZodType>(consumer: Consumer, options: ValidatedConsumerOptions<S>, payload: EachBatchPayload) {
+async function processBatch<S extends z.ZodType>(
+  consumer: Consumer,
+  options: ValidatedConsumerOptions<S>,
+  payload: EachBatchPayload,
+) {
   const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
   const size = options.chunkSize ?? 500;
   for (let start = 0; start < batch.messages.length; start += size) {
@@ -79,18 +88,35 @@ async function processBatch<S extends z.ZodType>(consumer: Consumer, options: Va
     if (valid.length > 0) await handleWithRetries(options, valid, heartbeat);
     const last = chunk[chunk.length - 1]!;
     resolveOffset(last.offset);
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+    await consumer.commitOffsets([
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: (BigInt(last.offset) + 1n).toString(),
+      },
+    ]);
     await heartbeat();
   }
 }
 
-function splitValid<S extends z.ZodType>(schema: S, topic: string, partition: number, messages: KafkaMessage[]) {
+function splitValid<S extends z.ZodType>(
+  schema: S,
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+) {
   const valid: ConsumedMessage<z.infer<S>>[] = [];
   const invalid: { message: KafkaMessage; reason: string }[] = [];
   for (const message of messages) {
     const outcome = parseJsonWith(schema, message.value);
     if (outcome.ok) {
-      valid.push({ value: outcome.value, topic, partition, offset: message.offset, headers: headersToStrings(message.headers) });
+      valid.push({
+        value: outcome.value,
+        topic,
+        partition,
+        offset: message.offset,
+        headers: headersToStrings(message.headers),
+      });
     } else {
       invalid.push({ message, reason: outcome.reason });
     }
@@ -105,14 +131,19 @@ async function deadLetter<S extends z.ZodType>(
   invalid: { message: KafkaMessage; reason: string }[],
 ) {
   const now = new Date();
-  const records = invalid.map(({ message, reason }) => toDeadLetter({ topic, partition, consumerGroup: options.groupId }, message, reason, now));
+  const records = invalid.map(({ message, reason }) =>
+    toDeadLetter({ topic, partition, consumerGroup: options.groupId }, message, reason, now),
+  );
   // Awaited before the offset commit: a dead letter is never lost between the two.
   await options.deadLetters.send(
     options.deadLetterTopic,
     records.map((r) => ({ key: r.key ?? `${topic}-${partition}-${r.offset}`, value: r })),
   );
   for (const r of records) {
-    options.logger.warn({ topic, partition, offset: r.offset, reason: r.reason }, 'message dead-lettered');
+    options.logger.warn(
+      { topic, partition, offset: r.offset, reason: r.reason },
+      'message dead-lettered',
+    );
     options.onDeadLetter?.(r.reason);
   }
 }
@@ -130,7 +161,10 @@ async function handleWithRetries<S extends z.ZodType>(
     } catch (err) {
       if (attempt >= retries) throw err;
       const delay = Math.min(5_000, 100 * 2 ** attempt);
-      options.logger.warn({ err, attempt, delay, count: items.length }, 'batch handler failed, retrying');
+      options.logger.warn(
+        { err, attempt, delay, count: items.length },
+        'batch handler failed, retrying',
+      );
       await new Promise((r) => setTimeout(r, delay));
       await heartbeat();
     }

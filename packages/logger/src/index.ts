@@ -26,12 +26,20 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'apiKey', 'secret', '*.apiKey'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'apiKey',
+        'secret',
+        '*.apiKey',
+      ],
       censor: '[redacted]',
     },
     formatters: { level: (label) => ({ level: label }) },
   };
-  return options.destination ? pino(config, options.destination as DestinationStream) : pino(config);
+  return options.destination
+    ? pino(config, options.destination as DestinationStream)
+    : pino(config);
 }
 
 /** A child logger bound to a request/tenant/job; undefined fields are left out. */

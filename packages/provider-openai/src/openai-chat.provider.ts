@@ -20,7 +20,10 @@ export function createOpenAiChatProvider(options: OpenAiProviderOptions): ChatPr
     name: options.name ?? 'openai',
     async complete(body: ChatRequest, { timeoutMs }): Promise<ProviderAnswer> {
       try {
-        const completion = await client.chat.completions.create({ ...body, stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming, { timeout: timeoutMs });
+        const completion = await client.chat.completions.create(
+          { ...body, stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming,
+          { timeout: timeoutMs },
+        );
         return toAnswer(completion, body.model);
       } catch (err) {
         throw toProviderError(err);
@@ -35,34 +38,65 @@ function toAnswer(completion: OpenAI.ChatCompletion, requestedModel: string): Pr
     throw new AppError('provider_bad_response', 'Provider answer has no message content or usage');
   }
   return {
-    output: { id: completion.id, model: completion.model || requestedModel, content: choice.message.content, finishReason: choice.finish_reason },
-    usage: { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens, totalTokens: completion.usage.total_tokens },
+    output: {
+      id: completion.id,
+      model: completion.model || requestedModel,
+      content: choice.message.content,
+      finishReason: choice.finish_reason,
+    },
+    usage: {
+      promptTokens: completion.usage.prompt_tokens,
+      completionTokens: completion.usage.completion_tokens,
+      totalTokens: completion.usage.total_tokens,
+    },
   };
 }
 
 /** Maps SDK errors by class and status (never by message) to codes the queue acts on. */
 export function toProviderError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError) return new AppError('provider_timeout', 'Provider call timed out', { cause: err });
+  if (err instanceof OpenAI.APIConnectionTimeoutError)
+    return new AppError('provider_timeout', 'Provider call timed out', { cause: err });
   if (err instanceof OpenAI.RateLimitError) {
-    return new AppError('provider_rate_limited', 'Provider rate limit reached', { cause: err, retryAfterMs: retryAfterMs(err.headers) });
+    return new AppError('provider_rate_limited', 'Provider rate limit reached', {
+      cause: err,
+      retryAfterMs: retryAfterMs(err.headers),
+    });
   }
   if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
     if (err.status >= 500 || err.status === 408 || err.status === 409) {
-      return new AppError('provider_error', `Provider answered ${err.status}`, { cause: err, retryAfterMs: retryAfterMs(err.headers) });
+      return new AppError('provider_error', `Provider answered ${err.status}`, {
+        cause: err,
+        retryAfterMs: retryAfterMs(err.headers),
+      });
     }
     const detail = err.message.slice(0, 300);
-    if (err.status === 401 || err.status === 403) return new AppError('provider_error', `Provider rejected the credentials: ${detail}`, { cause: err, retryable: false });
-    return new AppError('invalid_request', `Provider rejected the request (${err.status}): ${detail}`, { cause: err });
+    if (err.status === 401 || err.status === 403)
+      return new AppError('provider_error', `Provider rejected the credentials: ${detail}`, {
+        cause: err,
+        retryable: false,
+      });
+    return new AppError(
+      'invalid_request',
+      `Provider rejected the request (${err.status}): ${detail}`,
+      { cause: err },
+    );
   }
-  if (err instanceof OpenAI.APIConnectionError) return new AppError('provider_error', 'Could not reach the provider', { cause: err });
+  if (err instanceof OpenAI.APIConnectionError)
+    return new AppError('provider_error', 'Could not reach the provider', { cause: err });
   // Anything else (an unparseable body, a truncated stream) is a bad response worth retrying.
-  return new AppError('provider_bad_response', `Provider answer could not be read: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new AppError(
+    'provider_bad_response',
+    `Provider answer could not be read: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
 }
 
 function retryAfterMs(headers: Headers | Record<string, string> | undefined): number | undefined {
   if (!headers) return undefined;
-  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : (headers as Record<string, string>)[name]) ?? null;
+  const get = (name: string) =>
+    (headers instanceof Headers ? headers.get(name) : (headers as Record<string, string>)[name]) ??
+    null;
   const ms = Number(get('retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return ms;
   const seconds = Number(get('retry-after'));

@@ -10,7 +10,10 @@ describe('computeBackoffMs (exponential, full jitter, honours retry-after)', () 
     [1, 100, 0, undefined, 0],
     [1, 100, 0, 1500, 1500],
     [10, 1000, 0.999, undefined, 59_940],
-  ])('attempt %i base %i random %f retryAfter %s → %i', (attempts, base, r, retryAfterMs, expected) => {
-    expect(computeBackoffMs(attempts, base, { random: () => r, retryAfterMs })).toBe(expected);
-  });
+  ])(
+    'attempt %i base %i random %f retryAfter %s → %i',
+    (attempts, base, r, retryAfterMs, expected) => {
+      expect(computeBackoffMs(attempts, base, { random: () => r, retryAfterMs })).toBe(expected);
+    },
+  );
 });

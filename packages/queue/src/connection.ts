@@ -6,7 +6,12 @@ import { Redis } from 'ioredis';
  * Redis outage delays instead of failing ingest.
  */
 export function createRedisConnection(url: string, name = 'asahi'): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName: name, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    connectionName: name,
+    lazyConnect: false,
+  });
 }
 
 export type { Redis };

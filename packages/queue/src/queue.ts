@@ -17,7 +17,11 @@ export function createQueue<T>(name: QueueName, options: QueueOptions): Queue<T>
     removeOnComplete: { count: policy.keepCompleted },
     removeOnFail: { count: policy.keepFailed },
   };
-  return new Queue<T>(name, { connection: options.connection, prefix: options.prefix ?? 'asahi', defaultJobOptions });
+  return new Queue<T>(name, {
+    connection: options.connection,
+    prefix: options.prefix ?? 'asahi',
+    defaultJobOptions,
+  });
 }
 
 export interface EnqueueItem<T> {
@@ -35,7 +39,11 @@ export async function enqueueBulk<T>(queue: Queue<T>, items: EnqueueItem<T>[]): 
     items.map((item) => ({
       name: queue.name,
       data: item.data,
-      opts: { jobId: item.jobId, ...(item.priority ? { priority: item.priority } : {}), ...(item.delayMs ? { delay: item.delayMs } : {}) },
+      opts: {
+        jobId: item.jobId,
+        ...(item.priority ? { priority: item.priority } : {}),
+        ...(item.delayMs ? { delay: item.delayMs } : {}),
+      },
     })) as Parameters<Queue<T>['addBulk']>[0],
   );
 }

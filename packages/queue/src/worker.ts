@@ -51,7 +51,8 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
         return await options.handle(parsed.value, ctx);
       } catch (err) {
         const appError = toAppError(err);
-        if (!appError.retryable) throw new UnrecoverableError(`${appError.code}: ${appError.message}`);
+        if (!appError.retryable)
+          throw new UnrecoverableError(`${appError.code}: ${appError.message}`);
         throw appError;
       }
     },
@@ -66,7 +67,9 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
       maxStalledCount: 2,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
-          computeBackoffMs(attemptsMade, policy.backoffMs, { retryAfterMs: err instanceof AppError ? err.retryAfterMs : undefined }),
+          computeBackoffMs(attemptsMade, policy.backoffMs, {
+            retryAfterMs: err instanceof AppError ? err.retryAfterMs : undefined,
+          }),
       },
     },
   );

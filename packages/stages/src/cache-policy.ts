@@ -9,7 +9,10 @@ export interface CacheDecision {
 }
 
 /** What the request's cache control allows: read and/or write, and for how long. */
-export function decideCache(request: Pick<RequestMessage, 'cache'>, tenantDefault: CacheControl = { mode: 'read-write' }): CacheDecision {
+export function decideCache(
+  request: Pick<RequestMessage, 'cache'>,
+  tenantDefault: CacheControl = { mode: 'read-write' },
+): CacheDecision {
   const control = request.cache ?? tenantDefault;
   const mode = control.mode;
   return {

@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import type { ChatRequest } from '@asahi/contracts';
 
 /** Fields that change a chat completion's output; everything else (user, metadata) does not. */
-const OUTPUT_FIELDS = ['model', 'messages', 'temperature', 'top_p', 'max_tokens', 'seed', 'stop', 'presence_penalty', 'frequency_penalty'] as const;
+const OUTPUT_FIELDS = [
+  'model',
+  'messages',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'seed',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+] as const;
 
 /** Stable JSON: sorted keys, undefined dropped, so equal requests always hash equal. */
 export function canonicalJson(value: unknown): string {

@@ -30,7 +30,10 @@ export type DispatchOutcome =
  * last attempt; after that, or on a non-retryable failure, the request ends in a failed result
  * with a code the client can act on — it never just disappears.
  */
-export async function dispatchRequest(input: DispatchInput, ports: DispatchPorts): Promise<DispatchOutcome> {
+export async function dispatchRequest(
+  input: DispatchInput,
+  ports: DispatchPorts,
+): Promise<DispatchOutcome> {
   const { request } = input;
   const started = ports.clock.now();
   try {
@@ -52,7 +55,19 @@ export async function dispatchRequest(input: DispatchInput, ports: DispatchPorts
     const decision = decideCache(request);
     if (decision.write && input.cacheKey) {
       await ports.cache
-        .set(request.tenantId, input.cacheKey, { output: answer.output, usage: answer.usage, model: result.model, provider: result.provider, costUsd, cachedAt: result.completedAt }, decision.ttlSeconds)
+        .set(
+          request.tenantId,
+          input.cacheKey,
+          {
+            output: answer.output,
+            usage: answer.usage,
+            model: result.model,
+            provider: result.provider,
+            costUsd,
+            cachedAt: result.completedAt,
+          },
+          decision.ttlSeconds,
+        )
         .catch(() => undefined); // a cache write failure must not fail a paid-for answer
     }
     return { kind: 'complete', result };

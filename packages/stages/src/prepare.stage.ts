@@ -17,15 +17,36 @@ export interface PreparePorts {
  * The prepare stage: expire what is already late, answer from the tenant's exact cache when
  * allowed, otherwise hand the request on to dispatch with the key to fill the cache under.
  */
-export async function prepareRequest(request: RequestMessage, ports: PreparePorts, timings: Record<string, number> = {}): Promise<PrepareOutcome> {
+export async function prepareRequest(
+  request: RequestMessage,
+  ports: PreparePorts,
+  timings: Record<string, number> = {},
+): Promise<PrepareOutcome> {
   const now = ports.clock.now();
   if (Date.parse(request.deadlineAt) <= now) {
-    const error = { code: 'deadline_exceeded', message: 'The request reached its deadline before it could run', retryable: false };
-    return { kind: 'complete', cacheHit: false, result: buildResult(request, { status: 'expired', completedAt: now, model: request.body.model, provider: 'none', attempts: 0, timings, error }) };
+    const error = {
+      code: 'deadline_exceeded',
+      message: 'The request reached its deadline before it could run',
+      retryable: false,
+    };
+    return {
+      kind: 'complete',
+      cacheHit: false,
+      result: buildResult(request, {
+        status: 'expired',
+        completedAt: now,
+        model: request.body.model,
+        provider: 'none',
+        attempts: 0,
+        timings,
+        error,
+      }),
+    };
   }
   const decision = decideCache(request);
   const cacheKey = decision.read || decision.write ? exactCacheKey(request.body) : null;
-  if (!decision.read || cacheKey === null) return { kind: 'dispatch', cacheKey: decision.write ? cacheKey : null };
+  if (!decision.read || cacheKey === null)
+    return { kind: 'dispatch', cacheKey: decision.write ? cacheKey : null };
 
   const cached = await ports.cache.get(request.tenantId, cacheKey);
   if (!cached) return { kind: 'dispatch', cacheKey: decision.write ? cacheKey : null };

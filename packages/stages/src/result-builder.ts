@@ -1,4 +1,12 @@
-import type { CacheTier, ChatOutput, RequestMessage, ResultError, ResultMessage, TerminalStatus, Usage } from '@asahi/contracts';
+import type {
+  CacheTier,
+  ChatOutput,
+  RequestMessage,
+  ResultError,
+  ResultMessage,
+  TerminalStatus,
+  Usage,
+} from '@asahi/contracts';
 
 export const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 

@@ -22,26 +22,43 @@ function mapCache(): ExactCache & { entries: Map<string, CachedAnswer> } {
   };
 }
 
-function provider(behaviour: () => Promise<Awaited<ReturnType<ChatProvider['complete']>>>): ChatProvider & { calls: number } {
+function provider(
+  behaviour: () => Promise<Awaited<ReturnType<ChatProvider['complete']>>>,
+): ChatProvider & { calls: number } {
   const p = { name: 'openai', calls: 0, complete: async () => (p.calls++, behaviour()) };
   return p;
 }
 
-const answer = { output: { id: 'c1', model: 'gpt-4o-mini', content: 'Tokyo.', finishReason: 'stop' }, usage: { promptTokens: 1000, completionTokens: 500, totalTokens: 1500 } };
+const answer = {
+  output: { id: 'c1', model: 'gpt-4o-mini', content: 'Tokyo.', finishReason: 'stop' },
+  usage: { promptTokens: 1000, completionTokens: 500, totalTokens: 1500 },
+};
 
 describe('exactCacheKey', () => {
-  const with_ = (patch: Partial<RequestMessage['body']>) => exactCacheKey({ ...base.body, ...patch });
+  const with_ = (patch: Partial<RequestMessage['body']>) =>
+    exactCacheKey({ ...base.body, ...patch });
   it.each([
     ['user field', { user: 'someone' }, true],
     ['temperature', { temperature: 0.7 }, false],
     ['model', { model: 'gpt-4o' }, false],
     ['max_tokens', { max_tokens: 65 }, false],
-    ['message text', { messages: [{ role: 'user' as const, content: 'What is the capital of France?' }] }, false],
+    [
+      'message text',
+      { messages: [{ role: 'user' as const, content: 'What is the capital of France?' }] },
+      false,
+    ],
   ])('changing %s keeps the key equal: %s', (_f, patch, same) => {
     expect(with_(patch) === exactCacheKey(base.body)).toBe(same);
   });
   it('does not depend on property order', () => {
-    const reordered = JSON.parse(JSON.stringify({ max_tokens: 64, temperature: 0, messages: base.body.messages, model: 'gpt-4o-mini' }));
+    const reordered = JSON.parse(
+      JSON.stringify({
+        max_tokens: 64,
+        temperature: 0,
+        messages: base.body.messages,
+        model: 'gpt-4o-mini',
+      }),
+    );
     expect(exactCacheKey(reordered)).toBe(exactCacheKey(base.body));
   });
 });
@@ -59,7 +76,10 @@ describe('decideCache', () => {
 
 describe('prepareRequest', () => {
   it('expires a request already past its deadline', async () => {
-    const out = await prepareRequest({ ...base, deadlineAt: '2026-11-22T10:00:00.500Z' }, { cache: mapCache(), clock });
+    const out = await prepareRequest(
+      { ...base, deadlineAt: '2026-11-22T10:00:00.500Z' },
+      { cache: mapCache(), clock },
+    );
     expect(out.kind === 'complete' && out.result.status).toBe('expired');
   });
   it('sends a miss to dispatch with its cache key', async () => {
@@ -68,42 +88,98 @@ describe('prepareRequest', () => {
   });
   it('answers a hit at zero cost with the original cost as baseline', async () => {
     const cache = mapCache();
-    await cache.set(base.tenantId, exactCacheKey(base.body), { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 0.00045, cachedAt: 'x' }, 60);
+    await cache.set(
+      base.tenantId,
+      exactCacheKey(base.body),
+      { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 0.00045, cachedAt: 'x' },
+      60,
+    );
     const out = await prepareRequest(base, { cache, clock });
     expect(out.kind).toBe('complete');
-    if (out.kind === 'complete') expect(out.result).toMatchObject({ status: 'succeeded', cacheTier: 'exact', costUsd: 0, baselineCostUsd: 0.00045 });
+    if (out.kind === 'complete')
+      expect(out.result).toMatchObject({
+        status: 'succeeded',
+        cacheTier: 'exact',
+        costUsd: 0,
+        baselineCostUsd: 0.00045,
+      });
   });
   it('never serves another tenant’s entry', async () => {
     const cache = mapCache();
-    await cache.set('other_tenant', exactCacheKey(base.body), { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 1, cachedAt: 'x' }, 60);
+    await cache.set(
+      'other_tenant',
+      exactCacheKey(base.body),
+      { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 1, cachedAt: 'x' },
+      60,
+    );
     expect((await prepareRequest(base, { cache, clock })).kind).toBe('dispatch');
   });
   it('skips reading when cache control is write-only', async () => {
     const cache = mapCache();
-    await cache.set(base.tenantId, exactCacheKey(base.body), { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 1, cachedAt: 'x' }, 60);
-    expect((await prepareRequest({ ...base, cache: { mode: 'write-only' } }, { cache, clock })).kind).toBe('dispatch');
+    await cache.set(
+      base.tenantId,
+      exactCacheKey(base.body),
+      { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 1, cachedAt: 'x' },
+      60,
+    );
+    expect(
+      (await prepareRequest({ ...base, cache: { mode: 'write-only' } }, { cache, clock })).kind,
+    ).toBe('dispatch');
   });
 });
 
 describe('dispatchRequest', () => {
-  const input = { request: base, cacheKey: 'k', attempt: 1, isFinalAttempt: false, timeoutMs: 1000, timings: {} };
+  const input = {
+    request: base,
+    cacheKey: 'k',
+    attempt: 1,
+    isFinalAttempt: false,
+    timeoutMs: 1000,
+    timings: {},
+  };
   it('succeeds, prices the call and fills the cache', async () => {
     const cache = mapCache();
-    const out = await dispatchRequest(input, { provider: provider(async () => answer), cache, clock });
-    expect(out.kind === 'complete' && out.result).toMatchObject({ status: 'succeeded', costUsd: costOf('gpt-4o-mini', answer.usage), attempts: 1 });
+    const out = await dispatchRequest(input, {
+      provider: provider(async () => answer),
+      cache,
+      clock,
+    });
+    expect(out.kind === 'complete' && out.result).toMatchObject({
+      status: 'succeeded',
+      costUsd: costOf('gpt-4o-mini', answer.usage),
+      attempts: 1,
+    });
     expect(cache.entries.size).toBe(1);
   });
   it('asks for a retry on a retryable error before the last attempt', async () => {
     const err = new AppError('provider_error', '500 from provider');
-    const out = await dispatchRequest(input, { provider: provider(async () => { throw err; }), cache: mapCache(), clock });
+    const out = await dispatchRequest(input, {
+      provider: provider(async () => {
+        throw err;
+      }),
+      cache: mapCache(),
+      clock,
+    });
     expect(out).toEqual({ kind: 'retry', error: err });
   });
   it.each([
     ['retryable on the last attempt', new AppError('provider_error', 'boom'), true],
     ['non-retryable at once', new AppError('invalid_request', 'bad model'), false],
   ])('ends in a failed result when %s', async (_c, err, isFinalAttempt) => {
-    const out = await dispatchRequest({ ...input, isFinalAttempt }, { provider: provider(async () => { throw err; }), cache: mapCache(), clock });
-    expect(out.kind === 'complete' && out.result).toMatchObject({ status: 'failed', error: { code: err.code } });
+    const out = await dispatchRequest(
+      { ...input, isFinalAttempt },
+      {
+        provider: provider(async () => {
+          throw err;
+        }),
+        cache: mapCache(),
+        clock,
+      },
+    );
+    expect(out.kind === 'complete' && out.result).toMatchObject({
+      status: 'failed',
+      error: { code: err.code },
+    });
   });
 });
 

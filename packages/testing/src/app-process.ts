@@ -38,7 +38,9 @@ export function appProcess(options: AppProcessOptions): AppProcess {
   let child: ChildProcess | undefined;
 
   const waitExit = (c: ChildProcess) =>
-    new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+    new Promise<void>((resolve) =>
+      c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+    );
 
   return {
     label,
@@ -48,13 +50,22 @@ export function appProcess(options: AppProcessOptions): AppProcess {
     async start() {
       const log = createWriteStream(logFile, { flags: 'a' });
       await new Promise((r) => log.once('open', r));
-      child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', options.app, 'src', 'main.ts')], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...options.env },
-        stdio: ['ignore', log, log],
-      });
+      child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'apps', options.app, 'src', 'main.ts')],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...options.env },
+          stdio: ['ignore', log, log],
+        },
+      );
       const c = child;
-      await waitReady(options.readyUrl, options.readyTimeoutMs ?? 60_000, () => c.exitCode !== null, logFile);
+      await waitReady(
+        options.readyUrl,
+        options.readyTimeoutMs ?? 60_000,
+        () => c.exitCode !== null,
+        logFile,
+      );
     },
     async stop(graceMs = 15_000) {
       const c = child;

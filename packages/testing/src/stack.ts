@@ -21,7 +21,12 @@ export interface StackOptions {
   provider?: { baseUrl: string; apiKey: string };
   webhookSecret?: string;
   /** Extra environment per app folder name. */
-  env?: Partial<Record<'ingest-api' | 'pipeline' | 'results' | 'analytics' | 'provider-sim', Record<string, string>>>;
+  env?: Partial<
+    Record<
+      'ingest-api' | 'pipeline' | 'results' | 'analytics' | 'provider-sim',
+      Record<string, string>
+    >
+  >;
   logLevel?: string;
   /** Preferred ports by label (used when free), e.g. `{ 'ingest-api': 8080 }` for `npm start`. */
   ports?: Record<string, number>;
@@ -51,9 +56,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     HOST: '127.0.0.1',
   };
   const apps: Record<string, AppProcess> = {};
-  const add = async (app: keyof NonNullable<StackOptions['env']>, label: string, env: Record<string, string>) => {
+  const add = async (
+    app: keyof NonNullable<StackOptions['env']>,
+    label: string,
+    env: Record<string, string>,
+  ) => {
     const port = await preferredPort(options.ports?.[label]);
-    apps[label] = appProcess({ app, label, logDir, readyUrl: `http://127.0.0.1:${port}`, env: { ...common, ...env, ...options.env?.[app], PORT: String(port) } });
+    apps[label] = appProcess({
+      app,
+      label,
+      logDir,
+      readyUrl: `http://127.0.0.1:${port}`,
+      env: { ...common, ...env, ...options.env?.[app], PORT: String(port) },
+    });
     return `http://127.0.0.1:${port}`;
   };
 
@@ -63,10 +78,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ? { OPENAI_BASE_URL: options.provider.baseUrl, OPENAI_API_KEY: options.provider.apiKey }
     : { OPENAI_BASE_URL: `${simUrl}/v1`, OPENAI_API_KEY: 'sk-asahi-simulator' };
   await add('pipeline', 'pipeline', providerEnv);
-  await add('results', 'results', { WEBHOOK_SIGNING_SECRET: options.webhookSecret ?? 'asahi-dev-webhook-secret' });
+  await add('results', 'results', {
+    WEBHOOK_SIGNING_SECRET: options.webhookSecret ?? 'asahi-dev-webhook-secret',
+  });
   await add('analytics', 'analytics', {});
   const ingestUrls: string[] = [];
-  for (let i = 0; i < (options.ingestInstances ?? 1); i++) ingestUrls.push(await add('ingest-api', i === 0 ? 'ingest-api' : `ingest-api-${i + 1}`, {}));
+  for (let i = 0; i < (options.ingestInstances ?? 1); i++)
+    ingestUrls.push(await add('ingest-api', i === 0 ? 'ingest-api' : `ingest-api-${i + 1}`, {}));
 
   const started: AppProcess[] = [];
   const stop = async () => {
@@ -75,7 +93,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     // The simulator must be up before the pipeline; the others only need infra.
-    if (apps['provider-sim']) await apps['provider-sim'].start().then(() => started.push(apps['provider-sim']!));
+    if (apps['provider-sim'])
+      await apps['provider-sim'].start().then(() => started.push(apps['provider-sim']!));
     const rest = Object.values(apps).filter((a) => a.label !== 'provider-sim');
     await Promise.all(rest.map((a) => a.start().then(() => started.push(a))));
   } catch (err) {

@@ -24,8 +24,8 @@ export interface JobStore {
   createQueued(message: RequestMessage): Promise<{ created: boolean; job: JobRecord }>;
   /** The job with its result, only if it belongs to the tenant. */
   getForTenant(tenantId: string, id: string): Promise<JobRecord | null>;
-  /** Marks a job failed because it never reached Kafka. */
-  markUnavailable(id: string, message: string): Promise<void>;
+  /** Removes a job that never reached Kafka (the client got a 503 and may retry). */
+  withdraw(tenantId: string, id: string): Promise<void>;
 }
 
 export interface JobsRouteDeps {
@@ -134,12 +134,10 @@ async function produce(deps: JobsRouteDeps, message: RequestMessage, req: Fastif
       { outcome: 'error' },
       (performance.now() - started) / 1000,
     );
-    req.log.error({ err }, 'kafka produce failed; marking the job failed');
+    req.log.error({ err }, 'kafka produce failed; withdrawing the unaccepted job');
     await deps.jobs
-      .markUnavailable(message.requestId, 'The request could not be queued (Kafka unavailable)')
-      .catch((markErr: unknown) =>
-        req.log.error({ err: markErr }, 'could not mark the job failed'),
-      );
+      .withdraw(message.tenantId, message.requestId)
+      .catch((markErr: unknown) => req.log.error({ err: markErr }, 'could not withdraw the job'));
     throw new AppError('unavailable', 'The request could not be queued right now; retry later', {
       retryAfterMs: UNAVAILABLE_RETRY_MS,
       cause: err,
