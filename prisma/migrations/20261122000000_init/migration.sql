@@ -111,6 +111,7 @@ CREATE TABLE "usage_hourly" (
     "succeeded" INTEGER NOT NULL DEFAULT 0,
     "failed" INTEGER NOT NULL DEFAULT 0,
     "cache_hits" INTEGER NOT NULL DEFAULT 0,
+    "provider_calls" INTEGER NOT NULL DEFAULT 0,
     "prompt_tokens" BIGINT NOT NULL DEFAULT 0,
     "completion_tokens" BIGINT NOT NULL DEFAULT 0,
     "cost_usd" DECIMAL(20,10) NOT NULL DEFAULT 0,

@@ -87,8 +87,11 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
 
     const { created, job } = await deps.jobs.createQueued(message);
     if (!created) {
-      // A retry with the same Idempotency-Key: answer with the job it created, produce nothing.
+      // A retry with the same Idempotency-Key answers with the job it created. A job still queued
+      // may never have reached Kafka (the first attempt died before the ack), so it is produced
+      // again: the pipeline dedupes on the request id, so a second copy changes nothing.
       assertSameRequest(job, message);
+      if (job.status === 'queued') await produce(deps, { ...message, acceptedAt: job.createdAt.toISOString(), deadlineAt: job.deadlineAt.toISOString() }, req);
       reply.header('location', `/v1/jobs/${requestId}`).header('idempotent-replayed', 'true');
       return respond(req, reply, job, waitS, deps);
     }
