@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterSchema, namesFor } from '@asahi/contracts';
-import { createApiKey, createDb, upsertTenant, type Db } from '@asahi/db';
+import { deadLetterSchema, namesFor, type RequestMessage } from '@asahi/contracts';
+import { createApiKey, createDb, createQueuedJob, upsertTenant, type Db } from '@asahi/db';
 import { readInfraEndpoints, startStack, type Stack } from '@asahi/testing';
 import { createTestDatabase, type TestDatabase } from '@asahi/db';
 import { apiClient, chatBody, startWebhookReceiver, waitFor, type ApiClient } from './support';
@@ -40,7 +40,10 @@ beforeAll(async () => {
     webhookSecret: SECRET,
     // Slow enough (≈0.2 s a call, 4 at a time) that the crash test really kills work in flight.
     simEnv: { SIM_LATENCY_MS: '20', SIM_LATENCY_PER_TOKEN_MS: '5' },
-    env: { pipeline: { DISPATCH_CONCURRENCY: '4' } },
+    env: {
+      pipeline: { DISPATCH_CONCURRENCY: '4' },
+      results: { RECONCILE_INTERVAL_MS: '1000', RECONCILE_STALE_AFTER_MS: '3000' },
+    },
   });
   api = apiClient(stack.ingestUrls[0]!, acmeKey.key);
   api2 = apiClient(stack.ingestUrls[1]!, acmeKey.key);
@@ -258,6 +261,31 @@ describe('crash safety', () => {
       select: { id: true },
     });
     expect(new Set(results.map((r) => r.id)).size).toBe(total);
+  });
+
+  it('re-drives a job Postgres accepted but Kafka never saw (the reconciler)', async () => {
+    const now = Date.now();
+    const orphan: RequestMessage = {
+      schemaVersion: 1,
+      requestId: `req_orphan_${namespace}`,
+      tenantId: 'acme',
+      mode: 'async',
+      acceptedAt: new Date(now).toISOString(),
+      deadlineAt: new Date(now + 3_600_000).toISOString(),
+      body: chatBody('an orphaned request') as RequestMessage['body'],
+    };
+    // As if ingest died between storing the job and producing it.
+    await createQueuedJob(db.prisma, orphan);
+    const job = await waitFor(
+      'the orphan to complete',
+      async () => {
+        const row = await db.prisma.job.findUnique({ where: { id: orphan.requestId } });
+        return row?.status === 'succeeded' ? row : undefined;
+      },
+      60_000,
+      250,
+    );
+    expect(job.resultId ?? job.id).toBeTruthy();
   });
 
   it('analytics counted each terminal result exactly once', async () => {

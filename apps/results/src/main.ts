@@ -5,13 +5,26 @@ import {
   resultMessageSchema,
   type WebhookJob,
 } from '@asahi/contracts';
-import { appendAuditEvents, createDb, saveTerminalResult } from '@asahi/db';
+import {
+  appendAuditEvents,
+  createDb,
+  findStuckJobs,
+  saveTerminalResult,
+  touchJobs,
+} from '@asahi/db';
 import { createServer, onShutdown } from '@asahi/http';
-import { createJsonProducer, createKafka, ensureTopics, runValidatedConsumer } from '@asahi/kafka';
+import {
+  createJsonProducer,
+  createKafka,
+  ensureTopics,
+  requestHeaders,
+  runValidatedConsumer,
+} from '@asahi/kafka';
 import { createLogger } from '@asahi/logger';
 import { Counter, createRegistry } from '@asahi/metrics';
 import { createQueue, createRedisConnection } from '@asahi/queue';
 import { loadConfig } from './config';
+import { startReconciler } from './reconciler';
 import { createResultSink } from './result-sink';
 import { fetchWebhookHttp } from './webhook-delivery';
 import { startWebhookWorker } from './webhook.processor';
@@ -98,6 +111,21 @@ const audit = await runValidatedConsumer({
     )),
 });
 
+const reconciler = startReconciler(
+  {
+    findStuck: (olderThan, limit) => findStuckJobs(db.prisma, olderThan, limit),
+    redrive: (requests) =>
+      producer.send(
+        names.topics.requests,
+        requests.map((r) => ({ key: r.requestId, value: r, headers: requestHeaders(r) })),
+      ),
+    touch: async (ids) => void (await touchJobs(db.prisma, ids)),
+    now: () => Date.now(),
+    logger,
+  },
+  { intervalMs: config.RECONCILE_INTERVAL_MS, staleAfterMs: config.RECONCILE_STALE_AFTER_MS },
+);
+
 const server = createServer({
   logger,
   registry,
@@ -114,6 +142,7 @@ logger.info(
 );
 
 onShutdown(logger, [
+  { name: 'reconciler', close: () => reconciler.stop() },
   { name: 'consumers', close: () => Promise.all([results.stop(), audit.stop()]) },
   { name: 'webhook worker', close: () => worker.close() },
   { name: 'http', close: () => server.close() },

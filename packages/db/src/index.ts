@@ -28,6 +28,7 @@ export {
   markJobRunning,
   markJobsFailed,
   withdrawUnacceptedJob,
+  touchJobs,
   findStuckJobs,
 } from './job.repository';
 export type { CreatedJob, QueuedJobInput } from './job.repository';

@@ -153,3 +153,13 @@ export async function findStuckJobs(
   });
   return jobs.map(toJobRow);
 }
+
+/** Marks jobs as looked at now, so a reconciler does not re-drive them again at once. */
+export async function touchJobs(prisma: PrismaClient, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { count } = await prisma.job.updateMany({
+    where: { id: { in: ids }, status: { in: ['queued', 'running'] } },
+    data: { updatedAt: new Date() },
+  });
+  return count;
+}

@@ -91,7 +91,16 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
       // may never have reached Kafka (the first attempt died before the ack), so it is produced
       // again: the pipeline dedupes on the request id, so a second copy changes nothing.
       assertSameRequest(job, message);
-      if (job.status === 'queued') await produce(deps, { ...message, acceptedAt: job.createdAt.toISOString(), deadlineAt: job.deadlineAt.toISOString() }, req);
+      if (job.status === 'queued')
+        await produce(
+          deps,
+          {
+            ...message,
+            acceptedAt: job.createdAt.toISOString(),
+            deadlineAt: job.deadlineAt.toISOString(),
+          },
+          req,
+        );
       reply.header('location', `/v1/jobs/${requestId}`).header('idempotent-replayed', 'true');
       return respond(req, reply, job, waitS, deps);
     }
