@@ -269,6 +269,7 @@ describe('usage', () => {
         succeeded: 0,
         failed: 1,
         cacheHits: 0,
+        providerCalls: 0,
         promptTokens: 3_000_000_000,
         completionTokens: 5,
         costUsd: 0.1,

@@ -1,5 +1,16 @@
+import { chatOutputSchema, parseJsonWith, usageSchema, z } from '@asahi/contracts';
 import type { Redis } from '@asahi/queue';
-import type { CachedAnswer, ExactCache } from '@asahi/stages';
+import type { ExactCache } from '@asahi/stages';
+
+/** What a hit must hold to be served; anything else (truncated, older layout) is a miss. */
+const cachedAnswerSchema = z.object({
+  output: chatOutputSchema,
+  usage: usageSchema,
+  model: z.string(),
+  provider: z.string(),
+  costUsd: z.number().nonnegative(),
+  cachedAt: z.string(),
+});
 
 /**
  * Tier-1 exact cache in Redis. The tenant id is part of every key, so no lookup can cross
@@ -11,11 +22,9 @@ export function createRedisExactCache(redis: Redis, prefix: string): ExactCache 
     async get(tenantId, key) {
       const raw = await redis.get(keyOf(tenantId, key));
       if (raw === null) return null;
-      try {
-        return JSON.parse(raw) as CachedAnswer;
-      } catch {
-        return null; // a corrupt entry is a miss, and the next answer overwrites it
-      }
+      // A corrupt entry is a miss, and the next answer overwrites it.
+      const parsed = parseJsonWith(cachedAnswerSchema, raw);
+      return parsed.ok ? parsed.value : null;
     },
     async set(tenantId, key, answer, ttlSeconds) {
       await redis.set(keyOf(tenantId, key), JSON.stringify(answer), 'EX', ttlSeconds);
