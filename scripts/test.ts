@@ -1,7 +1,8 @@
 /**
- * `npm test`: bring up real Kafka, Redis and PostgreSQL (unless provided through env vars),
- * typecheck and lint, run the unit, integration and end-to-end projects, then stop exactly what
- * this run started. Exit code is vitest's (or the first failing step's).
+ * `npm test`: bring up real Kafka, Redis and PostgreSQL (unless provided through env vars; as
+ * testcontainers with INFRA=containers), typecheck and lint, run the unit, integration and
+ * end-to-end projects, then stop exactly what this run started. Exit code is vitest's (or the
+ * first failing step's).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -59,6 +60,7 @@ try {
   }
 } finally {
   if (infra.started.length > 0) await infraDown({ only: infra.started, log });
+  await infra.stop?.(); // INFRA=containers: they lived in this process for the whole run
   log(`finished in ${Math.round((Date.now() - started) / 1000)} s with exit code ${code}`);
 }
 process.exit(code);

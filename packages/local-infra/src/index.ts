@@ -1,4 +1,5 @@
 import type { Driver } from './driver';
+import { ENV_VARS, infraMode } from './infra-mode';
 import { kafkaDriver } from './kafka';
 import { withLock } from './lock';
 import { ensureUp, statusOf, stopComponent } from './manage';
@@ -34,7 +35,6 @@ const DRIVERS: Record<Component, Driver> = {
   redis: redisDriver,
   postgres: postgresDriver,
 };
-const ENV_VARS = { kafka: 'KAFKA_BROKERS', redis: 'REDIS_URL', postgres: 'DATABASE_URL' } as const;
 
 /** Carries what was started before another component failed, so callers can still stop it. */
 export class InfraUpError extends Error {
@@ -51,9 +51,19 @@ export class InfraUpError extends Error {
  * Starts whatever is not provided by env vars and not already running, all three in parallel
  * (Kafka's JVM dominates). Serialised across processes by a lock file so concurrent `npm start`
  * and `npm test` share one set of servers.
+ *
+ * With `INFRA=containers` it starts containers instead (testcontainers, needs a Docker engine):
+ * owned by this process, not shared, not in the state file; the result's `stop` removes them.
  */
 export async function infraUp(opts: InfraOptions = {}): Promise<InfraEndpoints> {
   const log = opts.log ?? (() => {});
+  if (infraMode(process.env) === 'containers') {
+    // Lazy: the default path never loads testcontainers (a devDependency of this package).
+    const { startContainers } = await import('./containers');
+    return startContainers(log).catch((err: unknown) => {
+      throw new InfraUpError(errorText(err), []);
+    });
+  }
   const paths = infraPaths();
   return withLock(paths.lockFile, async () => {
     const results = await Promise.allSettled(

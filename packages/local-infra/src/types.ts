@@ -10,6 +10,11 @@ export interface InfraEndpoints {
   databaseUrl: string;
   /** Components that THIS call newly started (so a caller can stop exactly those). */
   started: Component[];
+  /**
+   * Only with `INFRA=containers`, when this call started containers: removes them. They are also
+   * removed when the calling process exits, so the caller must outlive their users.
+   */
+  stop?: () => Promise<void>;
 }
 
 export interface InfraOptions {

@@ -30,6 +30,12 @@ export interface AppProcess {
   crash(): Promise<void>;
 }
 
+/** Children still running when this process exits are killed, so none is left orphaned. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 /** One app as a real OS process (`node --import tsx`), logs appended to a file. */
 export function appProcess(options: AppProcessOptions): AppProcess {
   const label = options.label ?? options.app;
