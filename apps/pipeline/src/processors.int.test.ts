@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,11 +22,16 @@ import {
   type JsonProducer,
   type Kafka as AppKafka,
 } from '@asahi/kafka';
+import { isAppError } from '@asahi/errors';
 import { readInfraEndpoints } from '@asahi/local-infra';
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
-import { buildSimulator, loadConfig as loadSimConfig, type SimStatsSnapshot } from '@asahi/provider-sim';
+import {
+  buildSimulator,
+  loadConfig as loadSimConfig,
+  type SimStatsSnapshot,
+} from '@asahi/provider-sim';
 import {
   createQueue,
   createRedisConnection,
@@ -58,7 +62,7 @@ interface Received<T> {
   value: T;
 }
 
-let sim: FastifyInstance;
+let sim: ReturnType<typeof buildSimulator>;
 let simUrl: string;
 let kafka: AppKafka;
 let rawKafka: Kafka;
@@ -71,6 +75,8 @@ let dispatchQueue: Queue<DispatchJob>;
 const workers: Worker[] = [];
 const results: Received<ResultMessage>[] = [];
 const audits: Received<AuditEvent>[] = [];
+/** Dispatch attempts that threw (to be retried), as the worker reports them. */
+const retried: { jobId: string; code: string; retryAfterMs?: number; delay: number }[] = [];
 let seq = 0;
 
 beforeAll(async () => {
@@ -129,15 +135,26 @@ beforeAll(async () => {
     timeoutMs: 30_000,
   });
   publishOnFinalFailure(dispatch, publisher, logger);
-  dispatch.on('failed', (job, err) => console.log('DBG failed', job?.id, err.constructor.name, (err as any).code, (err as any).retryAfterMs, job?.delay, Date.now()));
-  dispatch.on('active', (job) => console.log('DBG active', job?.id, job.attemptsMade, Date.now()));
+  dispatch.on('failed', (job, err) => {
+    if (!job?.id) return;
+    const error = isAppError(err) ? err : undefined;
+    retried.push({
+      jobId: job.id,
+      code: error?.code ?? err.name,
+      retryAfterMs: error?.retryAfterMs,
+      delay: job.delay,
+    });
+  });
   workers.push(prepare, dispatch);
 
   // The observer: a plain kafkajs consumer on the namespaced results and audit topics.
   rawKafka = new Kafka({ clientId: `${ns}-reader`, brokers, logLevel: logLevel.NOTHING });
   reader = rawKafka.consumer({ groupId: readerGroup });
   await reader.connect();
-  await reader.subscribe({ topics: [names.topics.results, names.topics.audit], fromBeginning: true });
+  await reader.subscribe({
+    topics: [names.topics.results, names.topics.audit],
+    fromBeginning: true,
+  });
   await reader.run({
     eachMessage: async ({ topic, message }) => {
       const headers = Object.fromEntries(
@@ -238,8 +255,9 @@ async function run(request: RequestMessage): Promise<ResultMessage> {
 /** Results are published inside the attempt; BullMQ marks the job completed just after. */
 async function completedDispatch(requestId: string) {
   return waitFor(`dispatch job ${requestId} completed`, async () => {
-    const job = await dispatchQueue.getJob(requestId);
-    return job && (await job.getState()) === 'completed' ? job : undefined;
+    // State first: the job read after it has the fields of the finished attempt.
+    if ((await dispatchQueue.getJobState(requestId)) !== 'completed') return undefined;
+    return dispatchQueue.getJob(requestId);
   });
 }
 
@@ -289,7 +307,10 @@ describe('prepare → dispatch on real Redis and Kafka, provider = simulator', (
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(result.costUsd).toBeGreaterThan(0);
     expect(result.baselineCostUsd).toBe(result.costUsd);
-    expect(result.timings).toMatchObject({ prepare: expect.any(Number), dispatch: expect.any(Number) });
+    expect(result.timings).toMatchObject({
+      prepare: expect.any(Number),
+      dispatch: expect.any(Number),
+    });
     expect((await simStats()).chatCompletions).toBe(before.chatCompletions + 1);
 
     expect((await completedDispatch(request.requestId)).returnvalue).toEqual({
@@ -377,6 +398,10 @@ describe('prepare → dispatch on real Redis and Kafka, provider = simulator', (
     expect(result.costUsd).toBeGreaterThan(0);
     // Backoff base 250 ms with full jitter: two retries wait < 250 + 500 ms in total.
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(retried.filter((r) => r.jobId === request.requestId).map((r) => r.code)).toEqual([
+      'provider_error',
+      'provider_error',
+    ]);
     const after = await simStats();
     expect(after.chatCompletions).toBe(before.chatCompletions + 3);
     expect(after.faultsInjected['500']).toBe(before.faultsInjected['500'] + 2);
@@ -395,7 +420,18 @@ describe('prepare → dispatch on real Redis and Kafka, provider = simulator', (
     const started = Date.now();
     const result = await run(request);
     expect(result).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(retried.filter((r) => r.jobId === request.requestId)).toEqual([
+      {
+        jobId: request.requestId,
+        code: 'provider_rate_limited',
+        retryAfterMs: 800,
+        delay: expect.any(Number),
+      },
+    ]);
     // Full jitter on a 250 ms base alone would retry within 250 ms.
+    expect(retried.find((r) => r.jobId === request.requestId)!.delay).toBeGreaterThanOrEqual(800);
+    // The dispatch wait of the attempt that succeeded includes the backoff.
+    expect(result.timings['asahi-dispatch.wait']).toBeGreaterThanOrEqual(800);
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
   });
 

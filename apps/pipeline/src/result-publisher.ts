@@ -1,5 +1,5 @@
 import type { AuditEvent, Names, ResultMessage } from '@asahi/contracts';
-import { requestHeaders, type JsonProducer } from '@asahi/kafka';
+import { createBatchingSender, requestHeaders, type JsonProducer } from '@asahi/kafka';
 import type { LlmMetrics } from '@asahi/metrics';
 
 export interface ResultPublisher {
@@ -18,42 +18,40 @@ export function createResultPublisher(
   names: Names,
   metrics: LlmMetrics,
 ): ResultPublisher {
+  // Many workers publish at once: batching their sends keeps the idempotent producer's five
+  // in-flight requests from capping throughput at five results per broker round trip.
+  const results = createBatchingSender(producer, { topic: names.topics.results });
+  const auditLog = createBatchingSender(producer, { topic: names.topics.audit });
   return {
     async publish(result, audit) {
       const headers = requestHeaders(result);
-      await producer.send(names.topics.results, [
-        { key: result.requestId, value: result, headers },
+      const events = [...audit, completedEvent(result)].map((a): AuditEvent => ({
+        ...a,
+        schemaVersion: 1,
+        requestId: result.requestId,
+        tenantId: result.tenantId,
+        eventId: `${result.requestId}.${a.type}`,
+      }));
+      await Promise.all([
+        results.send({ key: result.requestId, value: result, headers }),
+        ...events.map((e) => auditLog.send({ key: e.requestId, value: e, headers })),
       ]);
-      const events: AuditEvent[] = [
-        ...audit.map((a) => ({
-          ...a,
-          schemaVersion: 1 as const,
-          requestId: result.requestId,
-          tenantId: result.tenantId,
-          eventId: `${result.requestId}.${a.type}`,
-        })),
-        {
-          schemaVersion: 1,
-          eventId: `${result.requestId}.request.completed`,
-          requestId: result.requestId,
-          tenantId: result.tenantId,
-          type: 'request.completed',
-          at: result.completedAt,
-          data: {
-            status: result.status,
-            model: result.model,
-            costUsd: result.costUsd,
-            baselineCostUsd: result.baselineCostUsd,
-            cacheTier: result.cacheTier,
-            errorCode: result.error?.code,
-          },
-        },
-      ];
-      await producer.send(
-        names.topics.audit,
-        events.map((e) => ({ key: e.requestId, value: e, headers })),
-      );
       recordResultMetrics(metrics, result);
+    },
+  };
+}
+
+function completedEvent(result: ResultMessage): Pick<AuditEvent, 'type' | 'at' | 'data'> {
+  return {
+    type: 'request.completed',
+    at: result.completedAt,
+    data: {
+      status: result.status,
+      model: result.model,
+      costUsd: result.costUsd,
+      baselineCostUsd: result.baselineCostUsd,
+      cacheTier: result.cacheTier,
+      errorCode: result.error?.code,
     },
   };
 }

@@ -88,7 +88,8 @@ async function listen(requestId: string) {
   await subscriber.subscribe(channel);
   return {
     channel,
-    messages: () => announced.filter((a) => a.channel === channel).map((a) => JSON.parse(a.message)),
+    messages: () =>
+      announced.filter((a) => a.channel === channel).map((a) => JSON.parse(a.message)),
   };
 }
 
@@ -149,7 +150,10 @@ describe('result sink (real Redis, Postgres, BullMQ)', () => {
   });
 
   it('a duplicate inside one batch is also saved once, with one webhook job', async () => {
-    const result = makeResult({ status: 'failed', error: { code: 'provider_error', message: 'x', retryable: true } });
+    const result = makeResult({
+      status: 'failed',
+      error: { code: 'provider_error', message: 'x', retryable: true },
+    });
     const { channel, messages } = await listen(result.requestId);
 
     await sink([consumed(result), consumed(result)]);

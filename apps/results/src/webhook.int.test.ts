@@ -17,7 +17,14 @@ import {
 import { createTestDatabase, type TestDatabase } from '@asahi/db';
 import { readInfraEndpoints } from '@asahi/local-infra';
 import { createLogger } from '@asahi/logger';
-import { createQueue, createRedisConnection, enqueueBulk, type Queue, type Redis, type Worker } from '@asahi/queue';
+import {
+  createQueue,
+  createRedisConnection,
+  enqueueBulk,
+  type Queue,
+  type Redis,
+  type Worker,
+} from '@asahi/queue';
 import { webhookDeliveryId } from './result-sink';
 import { fetchWebhookHttp } from './webhook-delivery';
 import { startWebhookWorker } from './webhook.processor';
@@ -146,8 +153,9 @@ const rowOf = (id: string) => database.db.prisma.webhookDelivery.findUnique({ wh
 /** The row is written inside the attempt; BullMQ records the job's end just after it returns. */
 const settled = (id: string, state: 'completed' | 'failed') =>
   waitFor(`job ${id} ${state}`, async () => {
-    const job = await webhookQueue.getJob(id);
-    return job && (await job.getState()) === state ? job : undefined;
+    // State first: the job read after it has the fields of the finished attempt.
+    if ((await webhookQueue.getJobState(id)) !== state) return undefined;
+    return webhookQueue.getJob(id);
   });
 
 describe('webhook worker (real Redis, Postgres and HTTP)', () => {
@@ -203,7 +211,6 @@ describe('webhook worker (real Redis, Postgres and HTTP)', () => {
       deliveredAt: null,
     });
     expect(row?.lastError).toContain('410');
-
 
     // Longer than the first retry could take (full jitter under 1 s): still one delivery.
     await new Promise((r) => setTimeout(r, 1_500));

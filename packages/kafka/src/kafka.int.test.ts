@@ -60,12 +60,19 @@ beforeAll(async () => {
 
 afterEach(async () => {
   const toClose = closers.reverse();
+  const toDelete = { groups, topics };
   closers = [];
-  for (const close of toClose) await close();
-  if (groups.length > 0) await admin.deleteGroups(groups);
-  if (topics.length > 0) await admin.deleteTopics({ topics });
   groups = [];
   topics = [];
+  // Every step runs even if an earlier one fails, so one failure never leaks into the next test.
+  const errors: unknown[] = [];
+  const attempt = (step: () => Promise<unknown>) =>
+    step().catch((err: unknown) => errors.push(err));
+  for (const close of toClose) await attempt(close);
+  if (toDelete.groups.length > 0) await attempt(() => admin.deleteGroups(toDelete.groups));
+  if (toDelete.topics.length > 0)
+    await attempt(() => admin.deleteTopics({ topics: toDelete.topics }));
+  if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
 });
 
 afterAll(async () => {

@@ -52,7 +52,10 @@ beforeAll(() => {
 afterEach(async () => {
   const toClose = closers.reverse();
   closers = [];
-  for (const close of toClose) await close();
+  // Every closer runs even if an earlier one fails, so one failure never leaks into the next test.
+  const errors: unknown[] = [];
+  for (const close of toClose) await close().catch((err: unknown) => errors.push(err));
+  if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
 });
 
 interface Harness<T> {

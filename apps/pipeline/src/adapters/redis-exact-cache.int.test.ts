@@ -14,8 +14,7 @@ let cache: ExactCache;
 let seq = 0;
 
 /** A fresh cache key per test (the real ones are sha256 hex, like this). */
-const newKey = () =>
-  `${(++seq).toString(16).padStart(4, '0')}${randomBytes(30).toString('hex')}`;
+const newKey = () => `${(++seq).toString(16).padStart(4, '0')}${randomBytes(30).toString('hex')}`;
 const keyOf = (tenantId: string, key: string) => `${prefix}:cache:exact:{${tenantId}}:${key}`;
 
 function answer(content: string): CachedAnswer {
@@ -75,9 +74,7 @@ describe('redis exact cache (real Redis)', () => {
     await cache.set('tenant_layout', key, answer('x'), 60);
     const mine = (await keysUnderPrefix()).filter((k) => k.endsWith(key));
     expect(mine).toEqual([`${prefix}:cache:exact:{tenant_layout}:${key}`]);
-    expect(JSON.parse((await redis.get(mine[0]!))!)).toEqual(
-      await cache.get('tenant_layout', key),
-    );
+    expect(JSON.parse((await redis.get(mine[0]!))!)).toEqual(await cache.get('tenant_layout', key));
   });
 
   it('applies the TTL: 0 < PTTL ≤ ttl', async () => {
