@@ -1,6 +1,6 @@
 import { auditEventSchema, namesFor, resultMessageSchema } from '@asahi/contracts';
 import { createDb, recordUsageBatch } from '@asahi/db';
-import { createServer, onShutdown } from '@asahi/http';
+import { createServer, listenAndLog, onShutdown } from '@asahi/http';
 import { createJsonProducer, createKafka, ensureTopics, runValidatedConsumer } from '@asahi/kafka';
 import { createLogger } from '@asahi/logger';
 import { Counter, createRegistry } from '@asahi/metrics';
@@ -70,13 +70,10 @@ const server = createServer({
   registry,
   ready: async () => (await db.pool.query('select 1')).rowCount === 1,
 });
-await server.listen({ port: config.PORT, host: config.HOST });
-logger.info(
-  {
-    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
-    namespace: config.ASAHI_NAMESPACE,
-  },
-  'analytics listening',
+await listenAndLog(
+  server,
+  { port: config.PORT, host: config.HOST },
+  { namespace: config.ASAHI_NAMESPACE },
 );
 
 onShutdown(logger, [

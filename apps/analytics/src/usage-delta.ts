@@ -1,22 +1,8 @@
 import type { AuditEvent, ResultMessage } from '@asahi/contracts';
+import type { UsageInput } from '@asahi/db';
 
 /** One increment of the hourly per-tenant, per-model aggregate, keyed for idempotency. */
-export interface UsageDelta {
-  /** Unique per source event: a redelivered message carries the same key and is counted once. */
-  key: string;
-  tenantId: string;
-  model: string;
-  at: Date;
-  requests: number;
-  succeeded: number;
-  failed: number;
-  cacheHits: number;
-  providerCalls: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  baselineCostUsd: number;
-}
+export type UsageDelta = UsageInput & { at: Date; providerCalls: number };
 
 const EMPTY = {
   requests: 0,

@@ -5,7 +5,7 @@ import {
   type DispatchJob,
   type PrepareJob,
 } from '@asahi/contracts';
-import { createServer, onShutdown } from '@asahi/http';
+import { createServer, listenAndLog, onShutdown } from '@asahi/http';
 import {
   createJsonProducer,
   createKafka,
@@ -105,14 +105,10 @@ const server = createServer({
   registry,
   ready: async () => (await redis.ping()) === 'PONG',
 });
-await server.listen({ port: config.PORT, host: config.HOST });
-logger.info(
-  {
-    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
-    pools: [...pools],
-    namespace: config.ASAHI_NAMESPACE,
-  },
-  'pipeline listening',
+await listenAndLog(
+  server,
+  { port: config.PORT, host: config.HOST },
+  { pools: [...pools], namespace: config.ASAHI_NAMESPACE },
 );
 
 onShutdown(logger, [

@@ -17,6 +17,7 @@ import {
 import { isAppError } from '@asahi/errors';
 import { createJsonProducer, createKafka, ensureTopics } from '@asahi/kafka';
 import { readInfraEndpoints } from '@asahi/local-infra';
+import { waitFor } from '@asahi/testing';
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
@@ -84,20 +85,6 @@ export interface PipelineFixture {
   simStats(): Promise<SimStatsSnapshot>;
   injectFaults(next: string[]): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function setupPipelineFixture(): Promise<PipelineFixture> {

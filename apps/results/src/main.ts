@@ -12,7 +12,7 @@ import {
   saveTerminalResult,
   touchJobs,
 } from '@asahi/db';
-import { createServer, onShutdown } from '@asahi/http';
+import { createServer, listenAndLog, onShutdown } from '@asahi/http';
 import {
   createJsonProducer,
   createKafka,
@@ -132,13 +132,10 @@ const server = createServer({
   ready: async () =>
     (await redis.ping()) === 'PONG' && (await db.pool.query('select 1')).rowCount === 1,
 });
-await server.listen({ port: config.PORT, host: config.HOST });
-logger.info(
-  {
-    url: `http://${config.HOST}:${(server.server.address() as { port: number }).port}`,
-    namespace: config.ASAHI_NAMESPACE,
-  },
-  'results listening',
+await listenAndLog(
+  server,
+  { port: config.PORT, host: config.HOST },
+  { namespace: config.ASAHI_NAMESPACE },
 );
 
 onShutdown(logger, [

@@ -549,8 +549,12 @@ describe('runValidatedConsumer', () => {
       'bad-json-2',
     ]);
     expect(reasons).toEqual(letters.map((l) => l.letter.reason));
-    // Everything up to the last message is committed.
-    expect(await committedOffset(s.groupId, s.topic)).toBe('7');
+    // Everything up to the last message is committed (just after the last handleBatch resolved).
+    await waitFor(
+      async () => (await committedOffset(s.groupId, s.topic)) === '7',
+      'offset 7 to be committed',
+      10_000,
+    );
   });
 
   it('commits only after handleBatch resolves: a failing batch is redelivered, then handled once', async () => {

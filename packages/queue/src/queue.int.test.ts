@@ -98,13 +98,15 @@ async function harness<T>(name: QueueName): Promise<Harness<T>> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until the job reaches a final state and returns it, fresh from Redis. */
+/**
+ * Polls until the job reaches a final state, then reads it. State first, job second: a job read
+ * before its state check could be a snapshot from the attempt before (stale attemptsMade).
+ */
 async function settled<T>(queue: Queue<T>, jobId: string, timeoutMs = 20_000): Promise<Job<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = await queue.getJob(jobId);
-    const state = job ? await job.getState() : 'missing';
-    if (job && (state === 'completed' || state === 'failed')) return job;
+    const state = await queue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed') return (await queue.getJob(jobId))!;
     if (Date.now() > deadline)
       throw new Error(`job ${jobId} not settled after ${timeoutMs} ms (state ${state})`);
     await sleep(25);
