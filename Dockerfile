@@ -20,11 +20,11 @@ RUN mkdir -p /app && chown node:node /app
 WORKDIR /app
 USER node
 
-# The whole repo (minus .dockerignore) in one step: npm ci needs every workspace's package.json to
+# The whole repo (minus .dockerignore) in one step: npm install needs every workspace's package.json to
 # link the workspaces, and the apps import workspace packages from source.
 COPY --chown=node:node . .
 # devDependencies are needed at run time: tsx is the loader every app starts with.
-RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
+RUN npm install --include=dev --no-audit --no-fund && npm cache clean --force
 RUN npx tsx scripts/prisma-generate.ts
 
 # Default app; override with `-e APP=<name>` (ingest-api, pipeline, results, analytics,

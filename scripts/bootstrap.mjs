@@ -19,7 +19,7 @@ const stale =
   !existsSync(marker) ||
   (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
-  console.log('[bootstrap] installing dependencies (npm ci)…');
+  console.log('[bootstrap] installing dependencies (npm install, from package-lock.json)…');
   // Packages that would download binaries at install time are told not to: everything runs offline.
   const env = {
     ...process.env,
