@@ -27,11 +27,10 @@ if (stale) {
     PRISMA_SKIP_POSTINSTALL_GENERATE: '1',
     NX_NO_CLOUD: 'true',
   };
-  execFileSync(
-    'npm',
-    existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'],
-    { cwd: root, stdio: 'inherit', env },
-  );
+  // `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional packages (rollup,
+  // msgpackr-extract) out of the lock it writes, and `npm ci` then rejects that same lock as out
+  // of sync. With a lock present, `npm install` installs the locked versions.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env });
 }
 execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prisma-generate.ts')], {
   cwd: root,
