@@ -134,8 +134,18 @@ async function readMessages(topic: string, count: number): Promise<KafkaMessage[
 
 /** How many records the topic holds (sum of high watermarks; no transactions, no compaction). */
 async function recordCount(topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  // A fresh KRaft broker can briefly answer metadata for a new topic with "does not host this
+  // topic-partition" on a client that has not seen it yet; kafkajs' admin retries only
+  // LEADER_NOT_AVAILABLE, so retry the read itself a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 async function committedOffset(groupId: string, topic: string, partition = 0): Promise<string> {

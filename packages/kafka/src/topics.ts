@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS } from '@asahi/contracts';
 
 export interface EnsureTopicsOptions {
@@ -26,7 +26,31 @@ export async function ensureTopics(
         replicationFactor: options.replicationFactor ?? 1,
       })),
     });
+    await waitForMetadata(admin, missing);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * createTopics' waitForLeaders can return before every broker answers metadata for the new
+ * topic ("This server does not host this topic-partition" right after, seen on a fresh broker),
+ * so wait until metadata shows a leader for every partition.
+ */
+async function waitForMetadata(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const ready =
+        found.length === topics.length &&
+        found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics have no leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
