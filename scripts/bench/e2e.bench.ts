@@ -16,6 +16,7 @@ import { createApiKey, createDb, upsertTenant, type Db } from '@asahi/db';
 import { createTestDatabase } from '@asahi/db';
 import { infraDown, infraUp } from '@asahi/local-infra';
 import { startStack } from '@asahi/testing';
+import { coreShare, cpuTicksByLabel } from './proc-cpu';
 import { atFixedRate, summarize, withConcurrency } from './stats';
 
 const { values } = parseArgs({
@@ -86,6 +87,7 @@ async function runScenario(latencyMs: number, apiKey: string, databaseUrl: strin
     );
 
     const asyncIds: string[] = [];
+    const cpuBefore = cpuTicksByLabel();
     const t0 = performance.now();
     const { errors: asyncErrors } = await withConcurrency(CONNECTIONS, ASYNC_N, async (i) => {
       const res = await submit(`async ${namespace} ${i}`);
@@ -100,6 +102,8 @@ async function runScenario(latencyMs: number, apiKey: string, databaseUrl: strin
       600_000,
     );
     const completedSeconds = (performance.now() - t0) / 1000;
+    // Where the CPU went while the async load ran: every process shares the same cores.
+    const cpu = coreShare(cpuBefore, cpuTicksByLabel(), completedSeconds);
 
     const direct = new OpenAI({ apiKey: 'sk-bench', baseURL: `${stack.simUrl}/v1`, maxRetries: 0 });
     const directRun = await atFixedRate(RATE, SYNC_N, async (i) => {
@@ -123,6 +127,7 @@ async function runScenario(latencyMs: number, apiKey: string, databaseUrl: strin
         errors: asyncErrors,
         acceptedPerSec: round(asyncIds.length / acceptedSeconds),
         completedPerSec: round(asyncIds.length / completedSeconds),
+        cpuPercentOfCore: cpu,
       },
       sync: {
         ratePerSec: RATE,
@@ -191,7 +196,11 @@ function roundAll(s: { n: number; p50: number; p95: number; p99: number }) {
 
 type Percentiles = { p50: number; p95: number; p99: number };
 type Scenario = {
-  async: { acceptedPerSec: number; completedPerSec: number };
+  async: {
+    acceptedPerSec: number;
+    completedPerSec: number;
+    cpuPercentOfCore: { label: string; percentOfCore: number }[];
+  };
   sync: { platformMs: Percentiles; directMs: Percentiles; addedMs: Percentiles };
 };
 
@@ -204,6 +213,12 @@ function printTable(r: Record<string, unknown>) {
     const f = (o: Percentiles) => `${o.p50}/${o.p95}/${o.p99}`;
     console.log(
       `${k.padEnd(11)} ${String(s.async.acceptedPerSec).padEnd(11)} ${String(s.async.completedPerSec).padEnd(12)} ${f(s.sync.platformMs).padEnd(23)} ${f(s.sync.directMs).padEnd(20)} ${f(s.sync.addedMs)}`,
+    );
+  }
+  for (const k of ['sim0ms', 'sim50ms']) {
+    const cpu = (r[k] as Scenario).async.cpuPercentOfCore;
+    console.log(
+      `CPU during the async load at ${k}, % of one core: ${cpu.map((c) => `${c.label} ${c.percentOfCore}`).join(', ')}`,
     );
   }
   const noop = r.bullmqNoopJobsPerSec as number;
