@@ -9,7 +9,8 @@ export function cpuTicksByLabel(): Map<string, number> {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const used = Number(fields[11]) + Number(fields[12]);
-      const label = labelOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const label = Number(pid) === process.pid ? 'load client' : labelOf(cmdline);
       ticks.set(label, (ticks.get(label) ?? 0) + used);
     } catch {
       // the process ended between listing and reading
@@ -24,7 +25,6 @@ function labelOf(cmdline: string): string {
   if (cmdline.includes('kafka.Kafka')) return 'kafka';
   if (cmdline.includes('redis-server')) return 'redis';
   if (/postgres/.test(cmdline)) return 'postgres';
-  if (cmdline.includes(process.argv[1] ?? '\0')) return 'load client';
   return 'other';
 }
 
