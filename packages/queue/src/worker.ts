@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUE_POLICIES, parseWith, type QueueName, type z } from '@asahi/contracts';
-import { AppError, toAppError } from '@asahi/errors';
+import { AppError, isAppError, toAppError } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
 import type { Redis } from 'ioredis';
 import { computeBackoffMs } from './backoff';
@@ -50,7 +50,11 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
       try {
         return await options.handle(parsed.value, ctx);
       } catch (err) {
-        const appError = toAppError(err);
+        // An error that is not an AppError is an unknown fault (a dropped connection, a driver
+        // error): retry it within the job's attempts rather than fail the request at once.
+        const appError = isAppError(err)
+          ? err
+          : new AppError('internal', toAppError(err).message, { retryable: true, cause: err });
         if (!appError.retryable)
           throw new UnrecoverableError(`${appError.code}: ${appError.message}`);
         throw appError;
