@@ -1,4 +1,4 @@
-import { QUEUES, type PrepareJob, type RequestMessage } from '@asahi/contracts';
+import type { PrepareJob, RequestMessage } from '@asahi/contracts';
 import type { ConsumedMessage } from '@asahi/kafka';
 import { enqueueBulk, type Queue } from '@asahi/queue';
 
@@ -21,8 +21,6 @@ export function createIntake(prepareQueue: Queue<PrepareJob>) {
 }
 
 /** BullMQ priority: lower runs first. Sync callers are waiting; bulk can wait. */
-function priorityOf(request: RequestMessage): number {
+export function priorityOf(request: Pick<RequestMessage, 'mode'>): number {
   return request.mode === 'sync' ? 1 : request.mode === 'async' ? 5 : 10;
 }
-
-export const INTAKE_QUEUE = QUEUES.prepare;

@@ -16,14 +16,12 @@ import {
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
-import { createQueue, createRedisConnection, type Worker } from '@asahi/queue';
+import { createQueue, createRedisConnection } from '@asahi/queue';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
 import { loadConfig } from './config';
-import { publishOnFinalFailure } from './final-failure';
 import { createIntake } from './intake';
-import { startDispatchWorker } from './dispatch.processor';
-import { startPrepareWorker } from './prepare.processor';
 import { createResultPublisher } from './result-publisher';
+import { startWorkerPools } from './worker-pools';
 
 const config = loadConfig();
 const logger = createLogger({ service: 'pipeline', level: config.LOG_LEVEL });
@@ -52,35 +50,20 @@ const provider = createOpenAiChatProvider({
   baseURL: config.OPENAI_BASE_URL,
 });
 
-const workers: Worker[] = [];
-if (pools.has('prepare')) {
-  const worker = startPrepareWorker({
-    connection: createRedisConnection(config.REDIS_URL, 'pipeline-prepare'),
+const workers = Object.values(
+  startWorkerPools({
+    pools,
+    connect: (name) => createRedisConnection(config.REDIS_URL, name),
     prefix: names.queuePrefix,
     logger,
     metrics,
-    ports: { cache, clock },
+    ports: { cache, clock, provider },
     dispatchQueue,
     publisher,
-    concurrency: config.PREPARE_CONCURRENCY,
-  });
-  publishOnFinalFailure(worker, publisher, logger);
-  workers.push(worker);
-}
-if (pools.has('dispatch')) {
-  const worker = startDispatchWorker({
-    connection: createRedisConnection(config.REDIS_URL, 'pipeline-dispatch'),
-    prefix: names.queuePrefix,
-    logger,
-    metrics,
-    ports: { provider, cache, clock },
-    publisher,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    concurrency: config.DISPATCH_CONCURRENCY,
-  });
-  publishOnFinalFailure(worker, publisher, logger);
-  workers.push(worker);
-}
+    concurrency: { prepare: config.PREPARE_CONCURRENCY, dispatch: config.DISPATCH_CONCURRENCY },
+  }),
+);
 let consumer: RunningConsumer | undefined;
 if (pools.has('intake')) {
   consumer = await runValidatedConsumer({

@@ -3,6 +3,7 @@ import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
 import { createWorker, enqueueBulk, type Queue, type Redis } from '@asahi/queue';
 import { prepareRequest, type PreparePorts } from '@asahi/stages';
+import { priorityOf } from './intake';
 import type { ResultPublisher } from './result-publisher';
 
 export interface PrepareProcessorDeps {
@@ -69,7 +70,7 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
         {
           jobId: request.requestId,
           data: { request, cacheKey: outcome.cacheKey, enqueuedAt: Date.now(), timings },
-          priority: request.mode === 'sync' ? 1 : request.mode === 'async' ? 5 : 10,
+          priority: priorityOf(request),
         },
       ]);
       return { status: 'dispatched' };

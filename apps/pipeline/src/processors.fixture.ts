@@ -35,10 +35,8 @@ import {
   type Redis,
 } from '@asahi/queue';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
-import { startDispatchWorker } from './dispatch.processor';
-import { publishOnFinalFailure } from './final-failure';
-import { startPrepareWorker } from './prepare.processor';
 import { createResultPublisher } from './result-publisher';
+import { startWorkerPools } from './worker-pools';
 
 /**
  * Integration fixture: the prepare and dispatch pools wired as main.ts wires them, on real Redis
@@ -122,26 +120,17 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
     workerConnections.push(c);
     return c;
   };
-  const prepare = startPrepareWorker({
-    connection: connection('pipeline-prepare'),
+  const { prepare, dispatch } = startWorkerPools({
+    pools: new Set(['prepare', 'dispatch']),
+    connect: connection,
     prefix: names.queuePrefix,
     logger,
     metrics,
-    ports: { cache, clock },
+    ports: { cache, clock, provider },
     dispatchQueue,
     publisher,
-  });
-  publishOnFinalFailure(prepare, publisher, logger);
-  const dispatch = startDispatchWorker({
-    connection: connection('pipeline-dispatch'),
-    prefix: names.queuePrefix,
-    logger,
-    metrics,
-    ports: { provider, cache, clock },
-    publisher,
     timeoutMs: 30_000,
-  });
-  publishOnFinalFailure(dispatch, publisher, logger);
+  }) as Required<ReturnType<typeof startWorkerPools>>;
   const retried: RetriedAttempt[] = [];
   dispatch.on('failed', (job, err) => {
     if (!job?.id) return;

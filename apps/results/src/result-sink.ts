@@ -1,10 +1,4 @@
-import {
-  QUEUES,
-  resultChannel,
-  type Names,
-  type ResultMessage,
-  type WebhookJob,
-} from '@asahi/contracts';
+import { resultChannel, type Names, type ResultMessage, type WebhookJob } from '@asahi/contracts';
 import type { ConsumedMessage } from '@asahi/kafka';
 import { enqueueBulk, type Queue, type Redis } from '@asahi/queue';
 
@@ -61,5 +55,3 @@ export function createResultSink(deps: ResultSinkDeps) {
     await pipeline.exec();
   };
 }
-
-export const WEBHOOK_QUEUE = QUEUES.webhook;
