@@ -43,7 +43,11 @@ const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, {
   connection: redis,
   prefix: names.queuePrefix,
 });
-const cache = createRedisExactCache(redis, names.queuePrefix);
+const cache = createRedisExactCache(redis, {
+  prefix: names.queuePrefix,
+  maxEntriesPerTenant: 100_000,
+  maxEntryBytes: 256 * 1024,
+});
 const clock = { now: () => Date.now() };
 const provider = createOpenAiChatProvider({
   apiKey: config.OPENAI_API_KEY,

@@ -111,7 +111,11 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
   const queueOptions = { connection: redis, prefix: names.queuePrefix };
   const prepareQueue = createQueue<PrepareJob>(QUEUES.prepare, queueOptions);
   const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, queueOptions);
-  const cache = createRedisExactCache(redis, names.queuePrefix);
+  const cache = createRedisExactCache(redis, {
+    prefix: names.queuePrefix,
+    maxEntriesPerTenant: 100_000,
+    maxEntryBytes: 256 * 1024,
+  });
   const clock = { now: () => Date.now() };
   const provider = createOpenAiChatProvider({ apiKey: 'sk-asahi-it', baseURL: `${simUrl}/v1` });
   const workerConnections: Redis[] = [];

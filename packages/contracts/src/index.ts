@@ -3,6 +3,7 @@ export * from './queue-catalog';
 export * from './models';
 export * from './chat';
 export * from './messages';
+export * from './optimization';
 export * from './jobs';
 export * from './parse';
 export { z } from 'zod';

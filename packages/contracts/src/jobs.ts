@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestMessageSchema, resultMessageSchema } from './messages';
+import { dispatchPlanSchema } from './optimization';
 
 /** Job payloads. Each queue's job id is the request id (or delivery id), which dedupes redelivery. */
 export const prepareJobSchema = z.object({
@@ -14,6 +15,7 @@ export const dispatchJobSchema = z.object({
   cacheKey: z.string().nullable(),
   enqueuedAt: z.number().int(),
   timings: z.record(z.string(), z.number().nonnegative()),
+  plan: dispatchPlanSchema.optional(),
 });
 export type DispatchJob = z.infer<typeof dispatchJobSchema>;
 

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { chatOutputSchema, chatRequestSchema, usageSchema } from './chat';
+import {
+  enrichmentRequestSchema,
+  optimizationModeSchema,
+  routingDecisionSchema,
+  routingRequestSchema,
+  savingsSchema,
+  stepsRequestSchema,
+  tokenReportSchema,
+} from './optimization';
 
 const isoDate = z.string().datetime({ offset: true });
 const id = z
@@ -19,6 +28,10 @@ export const cacheControlSchema = z.object({
     .min(1)
     .max(30 * 86_400)
     .optional(),
+  /** Semantic (tier 2) reuse; default on for eligible single-turn deterministic requests. */
+  semantic: z.boolean().optional(),
+  /** Declares a multi-turn or sampled (temperature > 0) request safe to reuse. */
+  cacheable: z.boolean().optional(),
 });
 export type CacheControl = z.infer<typeof cacheControlSchema>;
 
@@ -35,6 +48,10 @@ export const requestMessageSchema = z.object({
   cache: cacheControlSchema.optional(),
   metadata: z.record(z.string(), z.string().max(512)).optional(),
   traceparent: z.string().max(256).optional(),
+  routing: routingRequestSchema.optional(),
+  optimization: optimizationModeSchema.optional(),
+  enrichment: enrichmentRequestSchema.optional(),
+  steps: stepsRequestSchema.optional(),
 });
 export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
@@ -48,7 +65,7 @@ export const resultErrorSchema = z.object({
 });
 export type ResultError = z.infer<typeof resultErrorSchema>;
 
-export const cacheTierSchema = z.enum(['none', 'exact']);
+export const cacheTierSchema = z.enum(['none', 'exact', 'canonical', 'semantic', 'intermediate']);
 export type CacheTier = z.infer<typeof cacheTierSchema>;
 
 /** asahi.results.v1 — exactly one per accepted request reaches a consumer as terminal. */
@@ -74,6 +91,9 @@ export const resultMessageSchema = z.object({
   callback: z.object({ url: z.string().url() }).optional(),
   error: resultErrorSchema.optional(),
   traceparent: z.string().max(256).optional(),
+  routing: routingDecisionSchema.optional(),
+  tokens: tokenReportSchema.optional(),
+  savings: savingsSchema.optional(),
 });
 export type ResultMessage = z.infer<typeof resultMessageSchema>;
 

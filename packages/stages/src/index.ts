@@ -1,10 +1,27 @@
-export type { CachedAnswer, ChatProvider, Clock, ExactCache, ProviderAnswer } from './ports';
+export type {
+  CachedAnswer,
+  ChatProvider,
+  Clock,
+  Embedder,
+  ExactCache,
+  ProviderAnswer,
+  VectorEntry,
+  VectorIndex,
+  VectorMatch,
+  VectorMetadata,
+} from './ports';
 export { canonicalJson, exactCacheKey } from './canonical';
 export { costOf } from './pricing';
-export { decideCache, DEFAULT_CACHE_TTL_SECONDS } from './cache-policy';
+export { decideCache, DEFAULT_CACHE_TTL_SECONDS, isNonDeterministic } from './cache-policy';
 export type { CacheDecision } from './cache-policy';
 export { buildResult, ZERO_USAGE } from './result-builder';
 export { prepareRequest } from './prepare.stage';
 export type { PrepareOutcome, PreparePorts } from './prepare.stage';
 export { dispatchRequest } from './dispatch.stage';
 export type { DispatchInput, DispatchOutcome, DispatchPorts } from './dispatch.stage';
+export * from './semantic/index';
+export * from './tokens/index';
+export * from './routing/index';
+export * from './enrichment/index';
+export * from './steps/index';
+export * from './cost/index';

@@ -64,6 +64,52 @@ describe('exactCacheKey', () => {
 });
 
 describe('decideCache', () => {
+  const body = base.body;
+  it.each([
+    ['tenant off, request silent', undefined, { cache: { mode: 'off' as const } }, false, false],
+    ['tenant read-only', undefined, { cache: { mode: 'read-only' as const } }, true, false],
+    [
+      'request wins over tenant',
+      { mode: 'read-write' as const },
+      { cache: { mode: 'off' as const } },
+      true,
+      true,
+    ],
+  ])('%s', (_n, cache, tenant, read, write) => {
+    expect(decideCache({ body, ...(cache ? { cache } : {}) }, tenant)).toMatchObject({
+      read,
+      write,
+    });
+  });
+  it('takes the TTL from the request, then the tenant, then 24 h', () => {
+    expect(
+      decideCache({ cache: { mode: 'read-write', ttlSeconds: 5 } }, { cache: { ttlSeconds: 9 } })
+        .ttlSeconds,
+    ).toBe(5);
+    expect(decideCache({ body }, { cache: { ttlSeconds: 9 } }).ttlSeconds).toBe(9);
+    expect(decideCache({ body }).ttlSeconds).toBe(86_400);
+  });
+  it.each([
+    ['temperature 0.7', { temperature: 0.7 }, undefined, false],
+    ['top_p 0.9', { top_p: 0.9 }, undefined, false],
+    ['temperature 0.7 with a seed', { temperature: 0.7, seed: 1 }, undefined, true],
+    [
+      'temperature 0.7 declared cacheable',
+      { temperature: 0.7 },
+      { mode: 'read-write' as const, cacheable: true },
+      true,
+    ],
+    ['temperature 0', { temperature: 0 }, undefined, true],
+    ['no sampling parameters', {}, undefined, true],
+  ])('sampling opt-out: %s → cached %s', (_n, patch, cache, cached) => {
+    const d = decideCache({
+      body: { ...body, temperature: undefined, ...patch },
+      ...(cache ? { cache } : {}),
+    });
+    expect(d.read && d.write).toBe(cached);
+    if (!cached) expect(d.reason).toBe('sampling');
+  });
+
   it.each([
     ['read-write', true, true],
     ['read-only', true, false],

@@ -44,7 +44,11 @@ beforeAll(() => {
   if (!infra)
     throw new Error('local infra is not running: run `npx tsx scripts/infra/cli.ts up` first');
   redis = createRedisConnection(infra.redisUrl, 'it-exact-cache');
-  cache = createRedisExactCache(redis, prefix);
+  cache = createRedisExactCache(redis, {
+    prefix,
+    maxEntriesPerTenant: 1000,
+    maxEntryBytes: 65_536,
+  });
 });
 
 afterAll(async () => {
@@ -110,6 +114,46 @@ describe('redis exact cache (real Redis)', () => {
     const key = newKey();
     await redis.set(keyOf('tenant_shape', key), raw, 'EX', 60);
     expect(await cache.get('tenant_shape', key)).toBeNull();
+  });
+
+  it('bounds each tenant: beyond the limit the least recently used entries are evicted', async () => {
+    let evicted = 0;
+    const small = createRedisExactCache(redis, {
+      prefix,
+      maxEntriesPerTenant: 3,
+      maxEntryBytes: 65_536,
+      onEvict: (n) => (evicted += n),
+    });
+    const [k1, k2, k3, k4] = [newKey(), newKey(), newKey(), newKey()];
+    await small.set('tenant_lru', k1!, answer('1'), 60);
+    await small.set('tenant_lru', k2!, answer('2'), 60);
+    await small.set('tenant_lru', k3!, answer('3'), 60);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await small.get('tenant_lru', k1!)).not.toBeNull(); // k1 is now the most recent
+    await small.set('tenant_lru', k4!, answer('4'), 60);
+
+    expect(evicted).toBe(1);
+    expect(await small.get('tenant_lru', k2!)).toBeNull(); // the least recently used went
+    expect(await redis.exists(keyOf('tenant_lru', k2!))).toBe(0);
+    for (const k of [k1!, k3!, k4!]) expect(await small.get('tenant_lru', k)).not.toBeNull();
+    expect(await redis.zcard(`${prefix}:cache:exact:{tenant_lru}#lru`)).toBe(3);
+    // Another tenant's entries neither count against nor suffer from this tenant's bound.
+    await small.set('tenant_other', k2!, answer('x'), 60);
+    expect(await small.get('tenant_lru', k1!)).not.toBeNull();
+    expect(evicted).toBe(1);
+  });
+
+  it('does not cache answers larger than maxEntryBytes', async () => {
+    const tiny = createRedisExactCache(redis, {
+      prefix,
+      maxEntriesPerTenant: 10,
+      maxEntryBytes: 300,
+    });
+    const key = newKey();
+    await tiny.set('tenant_big', key, answer('x'.repeat(400)), 60);
+    expect(await tiny.get('tenant_big', key)).toBeNull();
+    await tiny.set('tenant_big', key, answer('ok'), 60);
+    expect(await tiny.get('tenant_big', key)).not.toBeNull();
   });
 
   it('a key never written is a miss', async () => {

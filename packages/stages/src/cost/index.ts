@@ -1,0 +1,2 @@
+export { accountCacheHit, accountCost, NO_SAVINGS } from './savings';
+export type { CostBreakdown, CostInput } from './savings';
