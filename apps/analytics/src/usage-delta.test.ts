@@ -23,6 +23,21 @@ describe('usageFromResult', () => {
         baselineCostUsd: result.baselineCostUsd,
       },
     ],
+    [
+      'a semantic hit carries its cache saving',
+      {
+        cacheTier: 'semantic' as const,
+        costUsd: 0,
+        savings: { cache: 0.5, intermediate: 0, routing: 0, tokens: 0, batch: 0 },
+      },
+      { cacheHits: 1, originalPromptTokens: 0, savings: { cache: 0.5 } },
+    ],
+    [
+      'an optimized prompt reports its original size, scaled to the provider count',
+      { tokens: { original: 300, optimized: 200, strategies: ['dedupe-blocks'] } },
+      { promptTokens: 24, originalPromptTokens: 36 },
+    ],
+    ['without a token report the original is the billed count', {}, { originalPromptTokens: 24 }],
     ['a failure', { status: 'failed' as const }, { succeeded: 0, failed: 1 }],
     ['an expiry counts as failed', { status: 'expired' as const }, { failed: 1 }],
   ])('%s', (_c, patch, expected) => {

@@ -36,7 +36,19 @@ export function usageFromResult(result: ResultMessage): UsageDelta {
     completionTokens: billed ? result.usage.completionTokens : 0,
     costUsd: result.costUsd,
     baselineCostUsd: result.baselineCostUsd,
+    ...(result.savings ? { savings: result.savings } : {}),
+    originalPromptTokens: billed ? originalPromptTokens(result) : 0,
   };
+}
+
+/** Prompt tokens the request had before token optimization, scaled to the provider's count. */
+function originalPromptTokens(result: ResultMessage): number {
+  const { tokens, usage } = result;
+  if (!tokens || tokens.optimized <= 0) return usage.promptTokens;
+  return Math.max(
+    usage.promptTokens,
+    Math.round((usage.promptTokens * tokens.original) / tokens.optimized),
+  );
 }
 
 /** Audit events add what results do not show: how many provider attempts the requests took. */

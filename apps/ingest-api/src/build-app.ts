@@ -8,7 +8,9 @@ import { apiKeyHook, createKeyCache, type KeyCache, type KeyLookup } from './aut
 import { registerBullBoard } from './bull-board';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics';
 import type { ResultWaiter } from './result-waiter';
-import { registerJobRoutes, type JobStore } from './routes/jobs.route';
+import { registerFeatureRoutes, type FeatureStore } from './routes/features.route';
+import { registerTemplateRoutes, type TemplateStore } from './routes/templates.route';
+import { registerJobRoutes, type JobStore, type JobsRouteDeps } from './routes/jobs.route';
 
 export interface IngestLimits {
   maxWaitS: number;
@@ -30,9 +32,13 @@ export interface IngestDeps {
   queues: Queue[];
   /** Readiness of Postgres, Redis and the Kafka producer. */
   ready: () => Promise<boolean>;
+  /** The model registry check for EXPLICIT routing (unknown model → 400); absent → not checked. */
+  models?: JobsRouteDeps['models'];
   /** How long a resolved key is trusted (default 30 s): the upper bound on revocation delay. */
   keyCacheTtlMs?: number;
   now?: () => Date;
+  /** Feature store and prompt templates (/v1/features, /v1/templates); absent → no such routes. */
+  enrichment?: { features: FeatureStore; templates: TemplateStore };
 }
 
 export interface IngestApp {
@@ -72,7 +78,12 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
       metrics,
       limits: deps.limits,
       now: deps.now,
+      ...(deps.models ? { models: deps.models } : {}),
     });
+    if (deps.enrichment) {
+      registerFeatureRoutes(api, deps.enrichment.features);
+      registerTemplateRoutes(api, deps.enrichment.templates);
+    }
   });
   await registerBullBoard(app, deps.queues, keys);
   return { app, metrics, keys };

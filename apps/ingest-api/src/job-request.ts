@@ -33,6 +33,10 @@ export const jobBodySchema = chatRequestSchema
     deadline_at: z.string().datetime({ offset: true }).optional(),
     cache: shape.cache,
     metadata: shape.metadata,
+    routing: shape.routing,
+    optimization: shape.optimization,
+    enrichment: shape.enrichment,
+    steps: shape.steps,
   })
   .strict();
 export type JobBody = z.infer<typeof jobBodySchema>;
@@ -215,6 +219,10 @@ export function buildRequestMessage(input: BuildMessageInput): RequestMessage {
     callback,
     cache,
     metadata,
+    routing,
+    optimization,
+    enrichment,
+    steps,
     deadline_at: _at,
     deadline_seconds: _s,
     stream: _st,
@@ -233,6 +241,10 @@ export function buildRequestMessage(input: BuildMessageInput): RequestMessage {
   if (callback) message.callback = callback;
   if (cache) message.cache = cache;
   if (metadata) message.metadata = metadata;
+  if (routing) message.routing = routing;
+  if (optimization) message.optimization = optimization;
+  if (enrichment) message.enrichment = enrichment;
+  if (steps) message.steps = steps;
   if (input.traceparent) message.traceparent = input.traceparent;
   return message;
 }

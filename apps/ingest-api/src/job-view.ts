@@ -2,6 +2,9 @@ import {
   terminalStatusSchema,
   type ChatOutput,
   type ResultError,
+  type RoutingDecision,
+  type Savings,
+  type TokenReport,
   type Usage,
 } from '@asahi/contracts';
 
@@ -24,6 +27,9 @@ export interface ResultRecord {
   error: unknown;
   attempts: number;
   completedAt: Date;
+  routing?: unknown;
+  tokens?: unknown;
+  savings?: unknown;
 }
 
 export interface JobRecord {
@@ -51,6 +57,12 @@ export interface ResultView {
   attempts: number;
   timings: Record<string, number>;
   error: ResultError | null;
+  /** Which model answered and why (routing mode, detected task, reason). */
+  routing: RoutingDecision | null;
+  /** Prompt tokens before and after token optimization. */
+  tokens: TokenReport | null;
+  /** USD saved per stage against the baseline. */
+  savings: Savings | null;
 }
 
 export interface JobView {
@@ -103,5 +115,8 @@ function toResultView(r: ResultRecord): ResultView {
     attempts: r.attempts,
     timings: (r.timings ?? {}) as Record<string, number>,
     error: (r.error ?? null) as ResultError | null,
+    routing: (r.routing ?? null) as RoutingDecision | null,
+    tokens: (r.tokens ?? null) as TokenReport | null,
+    savings: (r.savings ?? null) as Savings | null,
   };
 }

@@ -1,5 +1,5 @@
 import { namesFor, QUEUES, resultChannel, type Names } from '@asahi/contracts';
-import { createDb } from '@asahi/db';
+import { createDb, createModelRegistryRepository } from '@asahi/db';
 import type { ShutdownStep } from '@asahi/http';
 import { createBatchingSender, createJsonProducer, createKafka, ensureTopics } from '@asahi/kafka';
 import type { Logger } from '@asahi/logger';
@@ -9,6 +9,8 @@ import type { IngestDeps } from './build-app';
 import type { IngestConfig } from './config';
 import { createJobStore, createKeyLookup } from './job-store';
 import { createResultWaiter } from './result-waiter';
+import { createEnrichmentStores } from './enrichment-store';
+import { createModelCheck } from './model-check';
 
 export interface IngestRuntime {
   names: Names;
@@ -72,10 +74,14 @@ export async function createIngestRuntime(
     },
     jobs: createJobStore(db),
     lookupKey: createKeyLookup(db),
+    models: createModelCheck(() => createModelRegistryRepository(db.prisma).listModels(), {
+      ttlMs: 30_000,
+    }),
     sender,
     waiter,
     queues,
     ready,
+    enrichment: createEnrichmentStores({ db, redis, prefix: names.queuePrefix, logger }),
   };
 
   return {

@@ -14,10 +14,36 @@ const schema = z.object({
   OPENAI_API_KEY: z.string().default('sk-asahi-simulator'),
   OPENAI_BASE_URL: z.string().url().default('http://127.0.0.1:8090/v1'),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** Which pools this process runs (comma list of prepare, dispatch, intake). */
-  PIPELINE_POOLS: z.string().default('intake,prepare,dispatch'),
+  /** Which pools this process runs (comma list of prepare, dispatch, steps, intake). */
+  PIPELINE_POOLS: z.string().default('intake,prepare,dispatch,steps'),
   PREPARE_CONCURRENCY: z.coerce.number().int().positive().optional(),
   DISPATCH_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /** Tenant policies, the model registry and the feature store live here. */
+  DATABASE_URL: envSchemas.databaseUrl,
+  /** How long a tenant's policy and the model registry are cached in process. */
+  TENANT_CONTEXT_TTL_MS: z.coerce.number().int().positive().default(30_000),
+  EXACT_CACHE_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().positive().default(100_000),
+  EXACT_CACHE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  /** Tier-2 semantic cache. */
+  SEMANTIC_CACHE: envSchemas.bool(true),
+  /** local: in-process Universal Sentence Encoder Lite (offline); openai: the embeddings API. */
+  EMBEDDER: z.enum(['local', 'openai']).default('local'),
+  EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  /** local: tenant namespaces in Redis, replicated into each process; pinecone: a Pinecone index. */
+  VECTOR_INDEX: z.enum(['local', 'pinecone']).default('local'),
+  PINECONE_API_KEY: z.string().optional(),
+  PINECONE_INDEX: z.string().optional(),
+  PINECONE_HOST: z.string().url().optional(),
+  SEMANTIC_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().positive().default(100_000),
+  /** Embedding plus index query must finish within this, or the request goes on with tier 1. */
+  SEMANTIC_BUDGET_MS: z.coerce.number().int().positive().default(50),
+  /** Feature-store reads must finish within this, or the prompt goes un-enriched. */
+  ENRICHMENT_BUDGET_MS: z.coerce.number().int().positive().default(20),
+  FEATURE_CACHE_TTL_S: z.coerce.number().int().positive().default(60),
 });
 
 export type PipelineConfig = z.infer<typeof schema>;

@@ -50,6 +50,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
           isFinalAttempt: ctx.isFinalAttempt,
           timeoutMs,
           timings,
+          ...(job.plan ? { plan: job.plan } : {}),
         },
         deps.ports,
       );

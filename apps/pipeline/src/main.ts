@@ -13,11 +13,15 @@ import {
   runValidatedConsumer,
   type RunningConsumer,
 } from '@asahi/kafka';
+import { createDb, createModelRegistryRepository, getTenant } from '@asahi/db';
 import { createLogger } from '@asahi/logger';
-import { createLlmMetrics, createRegistry } from '@asahi/metrics';
+import { createEnrichmentMetrics, createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
 import { createQueue, createRedisConnection } from '@asahi/queue';
+import { createFeatureStore } from './adapters/feature-store';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
+import { createSemanticPorts } from './adapters/semantic-ports';
+import { createTenantContextLoader } from './adapters/tenant-context';
 import { loadConfig } from './config';
 import { createIntake } from './intake';
 import { createResultPublisher } from './result-publisher';
@@ -43,12 +47,35 @@ const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, {
   connection: redis,
   prefix: names.queuePrefix,
 });
+const db = createDb(config.DATABASE_URL, {
+  applicationName: 'asahi-pipeline',
+  onPoolError: (err) => logger.warn({ err }, 'idle postgres connection failed'),
+});
 const cache = createRedisExactCache(redis, {
   prefix: names.queuePrefix,
-  maxEntriesPerTenant: 100_000,
-  maxEntryBytes: 256 * 1024,
+  maxEntriesPerTenant: config.EXACT_CACHE_MAX_ENTRIES_PER_TENANT,
+  maxEntryBytes: config.EXACT_CACHE_MAX_ENTRY_BYTES,
+  onEvict: (count) => metrics.cacheEvictions.inc({ tier: 'exact' }, count),
 });
 const clock = { now: () => Date.now() };
+const registryRepo = createModelRegistryRepository(db.prisma);
+const contextFor = createTenantContextLoader(
+  {
+    tenantSettings: async (id) => (await getTenant(db.prisma, id))?.settings ?? null,
+    listModels: () => registryRepo.listModels(),
+  },
+  { ttlMs: config.TENANT_CONTEXT_TTL_MS, logger },
+);
+const featureStore = createFeatureStore({
+  redis,
+  prisma: db.prisma,
+  prefix: names.queuePrefix,
+  ttlSeconds: config.FEATURE_CACHE_TTL_S,
+  metrics: createEnrichmentMetrics(registry),
+});
+const semantic = pools.has('prepare')
+  ? await createSemanticPorts(config, redis, names.queuePrefix, metrics)
+  : null;
 const provider = createOpenAiChatProvider({
   apiKey: config.OPENAI_API_KEY,
   baseURL: config.OPENAI_BASE_URL,
@@ -61,7 +88,18 @@ const workers = Object.values(
     prefix: names.queuePrefix,
     logger,
     metrics,
-    ports: { cache, clock, provider },
+    ports: {
+      cache,
+      clock,
+      provider,
+      ...(semantic ? { semantic } : {}),
+      enrichment: {
+        templates: featureStore,
+        features: featureStore,
+        budgetMs: config.ENRICHMENT_BUDGET_MS,
+      },
+    },
+    contextFor,
     dispatchQueue,
     publisher,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
@@ -104,5 +142,6 @@ onShutdown(logger, [
   { name: 'http', close: () => server.close() },
   { name: 'queues', close: () => Promise.all([prepareQueue.close(), dispatchQueue.close()]) },
   { name: 'producer', close: () => producer.disconnect() },
+  { name: 'postgres', close: () => db.close() },
   { name: 'redis', close: () => redis.quit() },
 ]);

@@ -1,10 +1,18 @@
-import { QUEUES, prepareJobSchema, type DispatchJob } from '@asahi/contracts';
+import { QUEUES, prepareJobSchema, type AuditEvent, type DispatchJob } from '@asahi/contracts';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
 import { createWorker, enqueueBulk, type Queue, type Redis } from '@asahi/queue';
-import { prepareRequest, type PreparePorts } from '@asahi/stages';
+import {
+  DEFAULT_CONTEXT,
+  prepareRequest,
+  type PrepareContext,
+  type PrepareOutcome,
+  type PreparePorts,
+  type PrepareTrace,
+} from '@asahi/stages';
 import { priorityOf } from './intake';
 import type { ResultPublisher } from './result-publisher';
+import type { StepsStarter } from './steps-flow';
 
 export interface PrepareProcessorDeps {
   connection: Redis;
@@ -12,9 +20,13 @@ export interface PrepareProcessorDeps {
   logger: Logger;
   metrics: LlmMetrics;
   ports: PreparePorts;
+  /** The tenant's policy and the model registry (cached by the caller). */
+  contextFor?: (tenantId: string) => Promise<PrepareContext>;
   dispatchQueue: Queue<DispatchJob>;
   publisher: ResultPublisher;
   concurrency?: number;
+  /** [tier-3 steps] Runs multi-step requests as a step flow (see steps-flow.ts). */
+  steps?: StepsStarter;
 }
 
 /** Thin adapter: parse → prepare stage → route the outcome (publish a result or enqueue dispatch). */
@@ -29,29 +41,21 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
     handle: async ({ request, enqueuedAt }, ctx) => {
       const wait = ctx.startedAt - enqueuedAt;
       deps.metrics.queueWait.observe({ queue: QUEUES.prepare }, wait / 1000);
-      const outcome = await prepareRequest(request, deps.ports, {
-        [`${QUEUES.prepare}.wait`]: Math.max(0, wait),
-      });
+      const context = deps.contextFor ? await deps.contextFor(request.tenantId) : DEFAULT_CONTEXT;
+      const waitTimings = { [`${QUEUES.prepare}.wait`]: Math.max(0, wait) };
+      const outcome = await prepareRequest(request, deps.ports, waitTimings, context);
       const prepareMs = Date.now() - ctx.startedAt;
       deps.metrics.stageDuration.observe(
         { stage: 'prepare', outcome: outcome.kind },
         prepareMs / 1000,
       );
+      recordTrace(deps.metrics, outcome.trace);
       if (outcome.kind === 'complete') {
-        deps.metrics.cacheLookups.inc({
-          tier: 'exact',
-          outcome: outcome.cacheHit ? 'hit' : 'skip',
-        });
         const result = {
           ...outcome.result,
           timings: { ...outcome.result.timings, prepare: prepareMs },
         };
-        await deps.publisher.publish(
-          result,
-          outcome.cacheHit
-            ? [{ type: 'cache.hit', at: result.completedAt, data: { tier: 'exact' } }]
-            : [],
-        );
+        await deps.publisher.publish(result, auditOf(outcome, result.completedAt));
         deps.logger.info(
           {
             requestId: request.requestId,
@@ -64,16 +68,48 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
         );
         return { status: result.status };
       }
-      deps.metrics.cacheLookups.inc({ tier: 'exact', outcome: outcome.cacheKey ? 'miss' : 'skip' });
-      const timings = { [`${QUEUES.prepare}.wait`]: Math.max(0, wait), prepare: prepareMs };
+      const timings = { ...outcome.timings, prepare: prepareMs };
+      // [tier-3 steps] Declared or safely decomposed steps run as a flow instead of one dispatch.
+      if (await deps.steps?.start(outcome.request, outcome.cacheKey, timings))
+        return { status: 'steps' };
+      if (outcome.plan.routing)
+        deps.metrics.routingDecisions.inc({
+          mode: outcome.plan.routing.mode,
+          task: outcome.plan.routing.taskType,
+          model: outcome.plan.routing.model,
+        });
       await enqueueBulk(deps.dispatchQueue, [
         {
           jobId: request.requestId,
-          data: { request, cacheKey: outcome.cacheKey, enqueuedAt: Date.now(), timings },
+          data: {
+            request: outcome.request,
+            cacheKey: outcome.cacheKey,
+            enqueuedAt: Date.now(),
+            timings,
+            plan: outcome.plan,
+          },
           priority: priorityOf(request),
         },
       ]);
       return { status: 'dispatched' };
     },
   });
+}
+
+function recordTrace(metrics: LlmMetrics, trace: PrepareTrace) {
+  for (const tier of ['exact', 'canonical', 'semantic'] as const) {
+    const outcome = trace[tier];
+    if (outcome) metrics.cacheLookups.inc({ tier, outcome });
+  }
+  if (trace.enrichment) metrics.enrichment.inc({ status: trace.enrichment });
+}
+
+function auditOf(
+  outcome: Extract<PrepareOutcome, { kind: 'complete' }>,
+  at: string,
+): Pick<AuditEvent, 'type' | 'at' | 'data'>[] {
+  if (!outcome.cacheHit) return [];
+  const data: Record<string, unknown> = { tier: outcome.result.cacheTier };
+  if (outcome.trace.similarity !== undefined) data.similarity = outcome.trace.similarity;
+  return [{ type: 'cache.hit', at, data }];
 }

@@ -52,6 +52,9 @@ function completedEvent(result: ResultMessage): Pick<AuditEvent, 'type' | 'at' |
       baselineCostUsd: result.baselineCostUsd,
       cacheTier: result.cacheTier,
       errorCode: result.error?.code,
+      routing: result.routing,
+      tokens: result.tokens,
+      savings: result.savings,
     },
   };
 }
@@ -68,4 +71,8 @@ function recordResultMetrics(metrics: LlmMetrics, result: ResultMessage) {
   );
   metrics.cost.inc({ model: result.model }, result.costUsd);
   metrics.baselineCost.inc({ model: result.model }, result.baselineCostUsd);
+  for (const [stage, usd] of Object.entries(result.savings ?? {}))
+    if (usd > 0) metrics.savings.inc({ stage }, usd); // counters only grow; see results for negatives
+  if (result.tokens)
+    metrics.promptTokensSaved.inc(Math.max(0, result.tokens.original - result.tokens.optimized));
 }

@@ -14,6 +14,8 @@ export const QUEUES = {
   prepare: 'asahi-prepare',
   dispatch: 'asahi-dispatch',
   webhook: 'asahi-webhook',
+  /** Tier-3 intermediate results: one job per step of a multi-step request, plus its assembly. */
+  steps: 'asahi-steps',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -24,7 +24,7 @@ export type RoutingMode = z.infer<typeof routingModeSchema>;
 
 const weight = z.number().min(0).max(1);
 export const routingRequestSchema = z.object({
-  mode: routingModeSchema.default('explicit'),
+  mode: routingModeSchema.optional(),
   /** Minimum quality (0..1) for the detected task; defaults to the tenant's floor. */
   qualityFloor: z.number().min(0).max(1).optional(),
   /** GUIDED: relative weights of quality, latency and cost (normalised by the router). */
@@ -145,5 +145,7 @@ export const dispatchPlanSchema = z.object({
   tokens: tokenReportSchema.optional(),
   /** The model the baseline cost is priced on (the requested or tenant default model). */
   baselineModel: z.string().optional(),
+  /** TTL of the cache entries, from the request's or tenant's cache control. */
+  cacheTtlSeconds: z.number().int().positive().optional(),
 });
 export type DispatchPlan = z.infer<typeof dispatchPlanSchema>;

@@ -40,4 +40,13 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
     keepCompleted: 1_000,
     keepFailed: 10_000,
   },
+  // A step is one provider call, so it retries like dispatch.
+  [QUEUES.steps]: {
+    attempts: 5,
+    backoffMs: 250,
+    concurrency: 32,
+    timeoutMs: 60_000,
+    keepCompleted: 1_000,
+    keepFailed: 5_000,
+  },
 };

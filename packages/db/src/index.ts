@@ -43,6 +43,8 @@ export {
 export type { AuditChainReport, AuditEventInput } from './audit.repository';
 export { recordUsage, recordUsageBatch, listUsage } from './usage.repository';
 export type { UsageInput } from './usage.repository';
+export { createModelRegistryRepository } from './model-registry.repository';
+export type { ModelRegistryRepository } from './model-registry.repository';
 export {
   upsertDelivery,
   markDelivered,
@@ -64,3 +66,4 @@ export type {
   WebhookDeliveryRow,
   WebhookDeliveryStatus,
 } from './rows';
+export * from './feature-store';

@@ -56,6 +56,7 @@ describe('migrate', () => {
   it('applies pending migrations once; a second run is a no-op', async () => {
     const { url } = await freshDatabase();
     expect(ALL[0]).toBe(INIT);
+    expect(ALL.length).toBeGreaterThan(1);
     expect(await migrate(url, MIGRATIONS_DIR)).toEqual({ applied: ALL, alreadyApplied: [] });
     expect(await migrate(url, MIGRATIONS_DIR)).toEqual({ applied: [], alreadyApplied: ALL });
     const rows = await query(url, 'SELECT migration_name FROM _prisma_migrations');
@@ -152,8 +153,27 @@ describe('migrate', () => {
     await migrate(url, MIGRATIONS_DIR);
     await query(url, `UPDATE _prisma_migrations SET checksum = repeat('0', 64)`);
     await expect(migrate(url, MIGRATIONS_DIR)).rejects.toThrow(
-      /modified after being applied: 20261122000000_init/,
+      /modified after being applied: 20261122000000_init \(recorded 0{64}, file [0-9a-f]{64}\); /,
     );
+    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toMatchObject({
+      code: 'conflict',
+      details: { modified: ALL },
+    });
+  });
+
+  it('names only the migration whose checksum differs, whichever it is', async () => {
+    const { url } = await freshDatabase();
+    await migrate(url, MIGRATIONS_DIR);
+    const last = ALL[ALL.length - 1];
+    await query(
+      url,
+      `UPDATE _prisma_migrations SET checksum = repeat('0', 64) WHERE migration_name = $1`,
+      [last],
+    );
+    await expect(migrate(url, MIGRATIONS_DIR)).rejects.toMatchObject({
+      code: 'conflict',
+      details: { modified: [last] },
+    });
   });
 
   it('refuses to run when an applied migration file was edited', async () => {
@@ -170,13 +190,34 @@ describe('migrate', () => {
     });
   });
 
-  it('accepts the same file checked out with CRLF line endings', async () => {
+  it('accepts the same files checked out with CRLF line endings', async () => {
     const { url } = await freshDatabase();
     await migrate(url, MIGRATIONS_DIR);
     const dir = await migrationsCopy();
-    const sql = await readFile(join(dir, INIT, 'migration.sql'), 'utf8');
-    await writeFile(join(dir, INIT, 'migration.sql'), sql.replace(/\n/g, '\r\n'));
-    expect(await migrate(url, dir)).toEqual({ applied: [], alreadyApplied: [INIT] });
+    for (const name of ALL) {
+      const file = join(dir, name, 'migration.sql');
+      const sql = await readFile(file, 'utf8');
+      expect(sql).toContain('\n');
+      await writeFile(file, sql.replace(/\n/g, '\r\n'));
+    }
+    expect(await migrate(url, dir)).toEqual({ applied: [], alreadyApplied: ALL });
+  });
+
+  it('brings a database migrated by an older release up to date, applying only the new folders', async () => {
+    const { url } = await freshDatabase();
+    const older = await mkdtemp(join(tmpdir(), 'asahi-migrations-'));
+    tempDirs.push(older);
+    await cp(join(MIGRATIONS_DIR, INIT), join(older, INIT), { recursive: true });
+    expect(await migrate(url, older)).toEqual({ applied: [INIT], alreadyApplied: [] });
+    expect(await migrate(url, MIGRATIONS_DIR)).toEqual({
+      applied: ALL.slice(1),
+      alreadyApplied: [INIT],
+    });
+    const rows = await query<{ migration_name: string }>(
+      url,
+      'SELECT migration_name FROM _prisma_migrations ORDER BY started_at',
+    );
+    expect(rows.map((r) => r.migration_name)).toEqual(ALL);
   });
 
   it('refuses to build on a migration that started but never finished', async () => {
@@ -207,7 +248,7 @@ describe('migrate', () => {
       url,
       'SELECT migration_name FROM _prisma_migrations',
     );
-    expect(names.map((r) => r.migration_name)).toEqual([INIT]);
+    expect(names.map((r) => r.migration_name).sort()).toEqual(ALL);
     const [table] = await query<{ t: string | null }>(
       url,
       `SELECT to_regclass('half_done')::text AS t`,
@@ -218,9 +259,13 @@ describe('migrate', () => {
   it('lets concurrent starters race safely: one applies, the others find it applied', async () => {
     const { url } = await freshDatabase();
     const results = await Promise.all([1, 2, 3, 4].map(() => migrate(url, MIGRATIONS_DIR)));
-    expect(results.filter((r) => r.applied.length === 1)).toHaveLength(1);
-    expect(results.filter((r) => r.alreadyApplied.length === 1)).toHaveLength(3);
-    expect(await query(url, 'SELECT 1 FROM _prisma_migrations')).toHaveLength(1);
+    // The lock is held for the whole run, so one starter applies everything and no run interleaves.
+    const appliers = results.filter((r) => r.applied.length > 0);
+    expect(appliers).toEqual([{ applied: ALL, alreadyApplied: [] }]);
+    expect(results.filter((r) => r.applied.length === 0)).toEqual(
+      Array.from({ length: 3 }, () => ({ applied: [], alreadyApplied: ALL })),
+    );
+    expect(await query(url, 'SELECT 1 FROM _prisma_migrations')).toHaveLength(ALL.length);
   });
 });
 
@@ -249,8 +294,14 @@ describe('compatibility with Prisma’s schema engine (`prisma migrate deploy`)'
       expect(
         await engine.applyMigrations({ migrationsList: input.migrationsList, filters }),
       ).toEqual({ appliedMigrationNames: [] });
-      await query(url, `UPDATE _prisma_migrations SET checksum = repeat('0', 64)`);
+      await query(
+        url,
+        `UPDATE _prisma_migrations SET checksum = repeat('0', 64) WHERE migration_name = $1`,
+        [INIT],
+      );
       expect((await engine.diagnoseMigrationHistory(input)).editedMigrationNames).toEqual([INIT]);
+      await query(url, `UPDATE _prisma_migrations SET checksum = repeat('0', 64)`);
+      expect((await engine.diagnoseMigrationHistory(input)).editedMigrationNames).toEqual(ALL);
     } finally {
       await close();
     }
@@ -262,7 +313,7 @@ describe('compatibility with Prisma’s schema engine (`prisma migrate deploy`)'
     try {
       const migrationsList = await loadMigrationList(MIGRATIONS_DIR);
       expect(await engine.applyMigrations({ migrationsList, filters })).toEqual({
-        appliedMigrationNames: [INIT],
+        appliedMigrationNames: ALL,
       });
       // The engine's session still holds advisory lock 72707369: we must not get in.
       await expect(migrate(url, MIGRATIONS_DIR, () => {}, { lockTimeoutMs: 300 })).rejects.toThrow(
@@ -271,6 +322,6 @@ describe('compatibility with Prisma’s schema engine (`prisma migrate deploy`)'
     } finally {
       await close();
     }
-    expect(await migrate(url, MIGRATIONS_DIR)).toEqual({ applied: [], alreadyApplied: [INIT] });
+    expect(await migrate(url, MIGRATIONS_DIR)).toEqual({ applied: [], alreadyApplied: ALL });
   }, 30_000);
 });

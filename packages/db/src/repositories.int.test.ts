@@ -171,7 +171,41 @@ describe('saveTerminalResult', () => {
       timings: { prepare: 2 },
       error: null,
       attempts: 1,
+      routing: null,
+      tokens: null,
+      savings: null,
     });
+  });
+
+  it('stores the routing decision, token report and savings when the result carries them', async () => {
+    const req = request('tenant_a');
+    const routing = {
+      mode: 'autopilot' as const,
+      taskType: 'classification' as const,
+      requestedModel: 'gpt-4o',
+      model: 'gpt-4.1-nano',
+      reason:
+        'autopilot: gpt-4.1-nano is the cheapest model with classification quality 0.86 ≥ floor 0.80 (requested gpt-4o)',
+    };
+    const tokens = { original: 120, optimized: 90, strategies: ['whitespace', 'dedupe-system'] };
+    const savings = { cache: 0, intermediate: 0, routing: 0.0012, tokens: -0.0001, batch: 0.0004 };
+    expect(await saveTerminalResult(prisma, result(req, { routing, tokens, savings }))).toEqual({
+      firstTime: true,
+    });
+    expect(await getResult(prisma, 'tenant_a', req.requestId)).toMatchObject({
+      routing,
+      tokens,
+      savings,
+    });
+    const job = await getJobForTenant(prisma, 'tenant_a', req.requestId);
+    expect(job?.result).toMatchObject({ routing, tokens, savings });
+    // Absent fields are SQL NULL, not JSON null, so "not reported" stays distinguishable in SQL.
+    const other = request('tenant_a');
+    await saveTerminalResult(prisma, result(other));
+    const [nulls] = await prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM results
+      WHERE id = ${other.requestId} AND routing IS NULL AND tokens IS NULL AND savings IS NULL`;
+    expect(Number(nulls?.n)).toBe(1);
   });
 
   it('under concurrent redelivery exactly one call is first', async () => {
@@ -224,10 +258,21 @@ describe('usage', () => {
   });
 
   it('counts each key once (sequential, concurrent and within a batch) in its UTC hour', async () => {
-    const a = usage({ key: 'k-a' });
+    const a = usage({
+      key: 'k-a',
+      savings: { cache: 0.05, intermediate: 0.004, routing: 0.01, tokens: 0.002, batch: 0.03 },
+      originalPromptTokens: 14,
+    });
     expect(await recordUsage(prisma, a)).toEqual({ counted: true });
     expect(await recordUsage(prisma, a)).toEqual({ counted: false });
-    const b = usage({ key: 'k-b', at: '2026-11-22T10:59:59.999Z', costUsd: 0.2, cacheHits: 1 });
+    // A routing saving may be negative (a dearer model was chosen to meet the quality floor).
+    const b = usage({
+      key: 'k-b',
+      at: '2026-11-22T10:59:59.999Z',
+      costUsd: 0.2,
+      cacheHits: 1,
+      savings: { cache: 0.2, routing: -0.004 },
+    });
     const concurrent = await Promise.all([1, 2, 3].map(() => recordUsage(prisma, b)));
     expect(concurrent.filter((c) => c.counted)).toHaveLength(1);
     const c = usage({
@@ -260,6 +305,12 @@ describe('usage', () => {
         completionTokens: 10,
         costUsd: 0.3,
         baselineCostUsd: 0.4,
+        savedCacheUsd: 0.25,
+        savedIntermediateUsd: 0.004,
+        savedRoutingUsd: 0.006,
+        savedTokensUsd: 0.002,
+        savedBatchUsd: 0.03,
+        originalPromptTokens: 24,
       },
       {
         tenantId: 'tenant_u',
@@ -274,6 +325,12 @@ describe('usage', () => {
         completionTokens: 5,
         costUsd: 0.1,
         baselineCostUsd: 0.2,
+        savedCacheUsd: 0,
+        savedIntermediateUsd: 0,
+        savedRoutingUsd: 0,
+        savedTokensUsd: 0,
+        savedBatchUsd: 0,
+        originalPromptTokens: 3_000_000_000,
       },
       {
         tenantId: 'tenant_u',
@@ -288,6 +345,12 @@ describe('usage', () => {
         completionTokens: 5,
         costUsd: 0.1,
         baselineCostUsd: 0.2,
+        savedCacheUsd: 0,
+        savedIntermediateUsd: 0,
+        savedRoutingUsd: 0,
+        savedTokensUsd: 0,
+        savedBatchUsd: 0,
+        originalPromptTokens: 10,
       },
     ]);
     expect(

@@ -39,17 +39,24 @@ export async function saveTerminalResult(
       WHERE jobs.status <> ALL(${TERMINAL_JOB_STATUSES}::text[]) AND jobs.tenant_id = EXCLUDED.tenant_id
     ), result AS (
       INSERT INTO results (id, job_id, tenant_id, status, model, provider, output, prompt_tokens, completion_tokens,
-        total_tokens, cost_usd, baseline_cost_usd, cache_tier, timings, error, attempts, completed_at)
+        total_tokens, cost_usd, baseline_cost_usd, cache_tier, timings, error, attempts, completed_at, routing, tokens,
+        savings)
       VALUES (${msg.requestId}, ${msg.requestId}, ${msg.tenantId}, ${msg.status}, ${msg.model}, ${msg.provider},
-        ${msg.output ? JSON.stringify(msg.output) : null}::jsonb, ${msg.usage.promptTokens}::int,
+        ${jsonOrNull(msg.output)}::jsonb, ${msg.usage.promptTokens}::int,
         ${msg.usage.completionTokens}::int, ${msg.usage.totalTokens}::int, ${msg.costUsd}::numeric,
         ${msg.baselineCostUsd}::numeric, ${msg.cacheTier}, ${JSON.stringify(msg.timings)}::jsonb,
-        ${msg.error ? JSON.stringify(msg.error) : null}::jsonb, ${msg.attempts}::int, ${msg.completedAt}::timestamptz)
+        ${jsonOrNull(msg.error)}::jsonb, ${msg.attempts}::int, ${msg.completedAt}::timestamptz,
+        ${jsonOrNull(msg.routing)}::jsonb, ${jsonOrNull(msg.tokens)}::jsonb, ${jsonOrNull(msg.savings)}::jsonb)
       ON CONFLICT DO NOTHING
       RETURNING id
     )
     SELECT EXISTS (SELECT 1 FROM result) AS result_inserted`;
   return { firstTime: rows[0]?.result_inserted === true };
+}
+
+/** SQL NULL (not JSON null) for an absent optional field. */
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
 /** The result of a request, or null when it does not exist for this tenant. */

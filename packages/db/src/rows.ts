@@ -3,7 +3,10 @@ import type {
   ChatOutput,
   RequestMode,
   ResultError,
+  RoutingDecision,
+  Savings,
   TerminalStatus,
+  TokenReport,
 } from '@asahi/contracts';
 import type {
   ApiKey,
@@ -86,6 +89,12 @@ export interface ResultRow {
   attempts: number;
   completedAt: Date;
   createdAt: Date;
+  /** Why the model was chosen; null for results written before routing existed. */
+  routing: RoutingDecision | null;
+  /** Prompt tokens before and after optimization; null when not reported. */
+  tokens: TokenReport | null;
+  /** USD saved per stage against the baseline; null when not reported. */
+  savings: Savings | null;
 }
 
 export interface JobWithResult extends JobRow {
@@ -131,6 +140,14 @@ export interface UsageHourlyRow {
   completionTokens: number;
   costUsd: number;
   baselineCostUsd: number;
+  /** USD saved per stage (see Savings in @asahi/contracts). */
+  savedCacheUsd: number;
+  savedIntermediateUsd: number;
+  savedRoutingUsd: number;
+  savedTokensUsd: number;
+  savedBatchUsd: number;
+  /** Prompt tokens before token optimization (`promptTokens` is after). */
+  originalPromptTokens: number;
   updatedAt: Date;
 }
 
@@ -172,6 +189,9 @@ export function toResultRow(r: Result): ResultRow {
     cacheTier: r.cacheTier as CacheTier,
     timings: r.timings as Record<string, number>,
     error: (r.error ?? null) as ResultError | null,
+    routing: (r.routing ?? null) as RoutingDecision | null,
+    tokens: (r.tokens ?? null) as TokenReport | null,
+    savings: (r.savings ?? null) as Savings | null,
   };
 }
 
@@ -191,5 +211,11 @@ export function toUsageHourlyRow(u: UsageHourly): UsageHourlyRow {
     completionTokens: toNumber(u.completionTokens),
     costUsd: toNumber(u.costUsd),
     baselineCostUsd: toNumber(u.baselineCostUsd),
+    savedCacheUsd: toNumber(u.savedCacheUsd),
+    savedIntermediateUsd: toNumber(u.savedIntermediateUsd),
+    savedRoutingUsd: toNumber(u.savedRoutingUsd),
+    savedTokensUsd: toNumber(u.savedTokensUsd),
+    savedBatchUsd: toNumber(u.savedBatchUsd),
+    originalPromptTokens: toNumber(u.originalPromptTokens),
   };
 }

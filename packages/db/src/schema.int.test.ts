@@ -137,6 +137,15 @@ describe('schema and migrated database agree', () => {
       attempts: 2,
       completedAt: at('10:00:05.000'),
       createdAt: at('10:00:05.001'),
+      routing: {
+        mode: 'autopilot',
+        taskType: 'qa',
+        requestedModel: 'gpt-4o',
+        model: 'gpt-4o-mini',
+        reason: 'autopilot: cheapest above the floor',
+      },
+      tokens: { original: 20, optimized: 12, strategies: ['whitespace'] },
+      savings: { cache: 0, intermediate: 0, routing: 0.001, tokens: -0.5, batch: 0 },
     };
     const storedResult = await prisma.result.create({ data: result });
     expect({
@@ -147,6 +156,14 @@ describe('schema and migrated database agree', () => {
     expect(
       await prisma.job.findUnique({ where: { id: 'req-1' }, include: { result: true } }),
     ).toMatchObject({ result: { id: 'req-1' } });
+    // The cost-stage columns are optional: a result without them reads back as null.
+    await prisma.job.create({ data: { ...job, id: 'req-2', resultId: 'req-2' } });
+    expect(
+      await prisma.result.create({
+        data: { ...result, id: 'req-2', jobId: 'req-2', routing: undefined, tokens: undefined },
+        select: { routing: true, tokens: true, savings: true },
+      }),
+    ).toEqual({ routing: null, tokens: null, savings: result.savings });
 
     const audit = {
       id: 'evt-1',
@@ -199,14 +216,33 @@ describe('schema and migrated database agree', () => {
       completionTokens: 7n,
       costUsd: '0.5000000001',
       baselineCostUsd: '2.0000000000',
+      savedCacheUsd: '0.0000000001',
+      savedIntermediateUsd: '0.2500000000',
+      savedRoutingUsd: '-1.5000000000',
+      savedTokensUsd: '9999999999.9999999999',
+      savedBatchUsd: '0.0100000000',
+      originalPromptTokens: 6_000_000_000n,
       updatedAt: at('10:30:00.000'),
     };
     const storedUsage = await prisma.usageHourly.create({ data: usage });
+    const decimals = [
+      'costUsd',
+      'baselineCostUsd',
+      'savedCacheUsd',
+      'savedIntermediateUsd',
+      'savedRoutingUsd',
+      'savedTokensUsd',
+      'savedBatchUsd',
+    ] as const;
     expect({
       ...storedUsage,
-      costUsd: storedUsage.costUsd.toFixed(10),
-      baselineCostUsd: storedUsage.baselineCostUsd.toFixed(10),
+      ...Object.fromEntries(decimals.map((k) => [k, storedUsage[k].toFixed(10)])),
     }).toEqual(usage);
+    const defaultedUsage = await prisma.usageHourly.create({
+      data: { tenantId: tenant.id, model: 'gpt-4o', hour: usage.hour },
+    });
+    expect(decimals.map((k) => defaultedUsage[k].toFixed(1))).toEqual(decimals.map(() => '0.0'));
+    expect(defaultedUsage.originalPromptTokens).toBe(0n);
     const key = { tenantId: usage.tenantId, model: usage.model, hour: usage.hour };
     expect(
       await prisma.usageHourly.findUnique({ where: { tenantId_model_hour: key } }),
@@ -217,5 +253,80 @@ describe('schema and migrated database agree', () => {
     expect((await prisma.analyticsIngested.create({ data: { key: 'k2' } })).at).toBeInstanceOf(
       Date,
     );
+
+    const registryEntry = {
+      id: 'test-model-x',
+      provider: 'acme',
+      kind: 'chat',
+      inputPer1M: '0.123456',
+      outputPer1M: '12345678.000001',
+      batchInputPer1M: '0.061728',
+      batchOutputPer1M: '0.000000',
+      contextWindow: 1_047_576,
+      capabilities: ['json', 'long-context'],
+      quality: { qa: 0.9, code: 0.25 },
+      typicalLatencyMs: 420,
+      enabled: false,
+      updatedAt: at('10:40:00.000'),
+    };
+    const prices = ['inputPer1M', 'outputPer1M', 'batchInputPer1M', 'batchOutputPer1M'] as const;
+    const storedEntry = await prisma.modelRegistry.create({ data: registryEntry });
+    expect({
+      ...storedEntry,
+      ...Object.fromEntries(prices.map((k) => [k, storedEntry[k].toFixed(6)])),
+    }).toEqual(registryEntry);
+    expect(
+      await prisma.modelRegistry.create({
+        data: {
+          id: 'test-model-y',
+          provider: 'acme',
+          kind: 'embedding',
+          inputPer1M: 1,
+          outputPer1M: 0,
+          batchInputPer1M: 0.5,
+          batchOutputPer1M: 0,
+          contextWindow: 8191,
+          typicalLatencyMs: 100,
+        },
+      }),
+    ).toMatchObject({ capabilities: [], quality: {}, enabled: true, updatedAt: expect.any(Date) });
+
+    const feature = {
+      tenantId: tenant.id,
+      entityType: 'user',
+      entityId: 'u-42',
+      values: { plan: 'pro', seats: 12, tags: ['beta'], nested: { locale: 'ja-JP' } },
+      updatedAt: at('10:41:00.000'),
+    };
+    expect(await prisma.feature.create({ data: feature })).toEqual(feature);
+    expect(
+      await prisma.feature.create({
+        data: { tenantId: tenant.id, entityType: 'organization', entityId: 'u-42' },
+      }),
+    ).toMatchObject({ values: {}, updatedAt: expect.any(Date) });
+    const featureKey = { tenantId: tenant.id, entityType: 'user', entityId: 'u-42' };
+    expect(
+      await prisma.feature.findUnique({ where: { tenantId_entityType_entityId: featureKey } }),
+    ).toEqual(feature);
+
+    const template = {
+      tenantId: tenant.id,
+      id: 'support-reply',
+      template: 'You help {{user.name}} on the {{user.plan}} plan.\n{{input}}',
+      features: ['user.name', 'user.plan'],
+      updatedAt: at('10:42:00.000'),
+    };
+    expect(await prisma.promptTemplate.create({ data: template })).toEqual(template);
+    // The same template id under another tenant is another row.
+    expect(
+      await prisma.promptTemplate.create({
+        data: { tenantId: 'tenant-b', id: 'support-reply', template: 'x' },
+      }),
+    ).toMatchObject({ features: [], updatedAt: expect.any(Date) });
+    expect(
+      await prisma.promptTemplate.findUnique({
+        where: { tenantId_id: { tenantId: tenant.id, id: 'support-reply' } },
+      }),
+    ).toEqual(template);
   });
 });

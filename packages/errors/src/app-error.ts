@@ -5,6 +5,8 @@
  */
 export type ErrorCode =
   | 'invalid_request'
+  /** The request names a model the registry does not know, or one that is disabled. */
+  | 'unknown_model'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
@@ -32,6 +34,7 @@ export interface AppErrorOptions {
 
 const RETRYABLE_BY_DEFAULT: Record<ErrorCode, boolean> = {
   invalid_request: false,
+  unknown_model: false,
   unauthenticated: false,
   forbidden: false,
   not_found: false,

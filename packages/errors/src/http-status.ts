@@ -3,6 +3,7 @@ import type { ErrorCode } from './app-error';
 /** The one mapping from error code to HTTP status, used by every HTTP surface. */
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_request: 400,
+  unknown_model: 400,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

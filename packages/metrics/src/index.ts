@@ -63,7 +63,7 @@ export function createLlmMetrics(registry: Registry) {
     }),
     cacheLookups: new Counter({
       name: 'asahi_cache_lookups_total',
-      help: 'Cache lookups by tier and outcome (hit, miss, skip).',
+      help: 'Cache lookups by tier (exact, canonical, semantic) and outcome (hit, miss, skip, timeout, error).',
       labelNames: ['tier', 'outcome'] as const,
       registers,
     }),
@@ -80,6 +80,35 @@ export function createLlmMetrics(registry: Registry) {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    savings: new Counter({
+      name: 'asahi_savings_usd_total',
+      help: 'USD saved against the baseline, by stage (cache, intermediate, routing, tokens, batch).',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
+    promptTokensSaved: new Counter({
+      name: 'asahi_prompt_tokens_saved_total',
+      help: 'Prompt tokens removed by token optimization before the provider call.',
+      registers,
+    }),
+    routingDecisions: new Counter({
+      name: 'asahi_routing_decisions_total',
+      help: 'Routing decisions by mode, detected task type and chosen model.',
+      labelNames: ['mode', 'task', 'model'] as const,
+      registers,
+    }),
+    enrichment: new Counter({
+      name: 'asahi_enrichment_total',
+      help: 'Prompt enrichment outcomes (applied, missing_features, missing_template, timeout, error).',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    cacheEvictions: new Counter({
+      name: 'asahi_cache_evictions_total',
+      help: 'Cache entries evicted to keep a tenant within its bound, by tier.',
+      labelNames: ['tier'] as const,
+      registers,
+    }),
     deadLetters: new Counter({
       name: 'asahi_dead_letters_total',
       help: 'Messages or jobs sent to a dead-letter destination, by source and reason code.',
@@ -90,3 +119,4 @@ export function createLlmMetrics(registry: Registry) {
 }
 
 export type LlmMetrics = ReturnType<typeof createLlmMetrics>;
+export { createEnrichmentMetrics, type EnrichmentMetrics } from './enrichment-metrics';

@@ -5,4 +5,6 @@ export type { EnqueueItem, QueueOptions } from './queue';
 export { createWorker } from './worker';
 export type { JobContext, WorkerOptions } from './worker';
 export { computeBackoffMs } from './backoff';
-export type { Queue, Worker, Job } from 'bullmq';
+export { addFlow, createFlowProducer } from './flow';
+export type { FlowNode } from './flow';
+export type { Queue, Worker, Job, FlowProducer } from 'bullmq';

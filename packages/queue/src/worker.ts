@@ -14,6 +14,8 @@ export interface JobContext {
   /** When the job was created (ms since epoch) and when this attempt started. */
   createdAt: number;
   startedAt: number;
+  /** Return values of this job's flow children, keyed by child job key (empty outside flows). */
+  childrenValues(): Promise<Record<string, unknown>>;
 }
 
 export interface WorkerOptions<S extends z.ZodType, R> {
@@ -46,6 +48,7 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
         isFinalAttempt: job.attemptsMade + 1 >= attemptsAllowed,
         createdAt: job.timestamp,
         startedAt: Date.now(),
+        childrenValues: () => job.getChildrenValues(),
       };
       try {
         return await options.handle(parsed.value, ctx);

@@ -1,8 +1,8 @@
-import type { RequestMessage, ResultMessage } from '@asahi/contracts';
+import type { DispatchPlan, RequestMessage, ResultMessage } from '@asahi/contracts';
 import { toAppError, type AppError } from '@asahi/errors';
 import { decideCache } from './cache-policy';
 import type { Clock, ChatProvider, ExactCache } from './ports';
-import { costOf } from './pricing';
+import { accountCost } from './cost/index';
 import { buildResult } from './result-builder';
 
 export interface DispatchPorts {
@@ -18,6 +18,8 @@ export interface DispatchInput {
   isFinalAttempt: boolean;
   timeoutMs: number;
   timings: Record<string, number>;
+  /** What prepare decided (routing, token optimization, alias cache keys). */
+  plan?: DispatchPlan;
 }
 
 export type DispatchOutcome =
@@ -38,38 +40,45 @@ export async function dispatchRequest(
   const started = ports.clock.now();
   try {
     const answer = await ports.provider.complete(request.body, { timeoutMs: input.timeoutMs });
-    const costUsd = costOf(answer.output.model || request.body.model, answer.usage);
+    const model = answer.output.model || request.body.model;
+    const plan = input.plan;
+    const cost = accountCost({
+      baselineModel: plan?.baselineModel ?? request.body.model,
+      model,
+      usage: answer.usage,
+      tokens: plan?.tokens,
+    });
     const timings = { ...input.timings, provider: ports.clock.now() - started };
     const result = buildResult(request, {
       status: 'succeeded',
       completedAt: ports.clock.now(),
-      model: answer.output.model || request.body.model,
+      model,
       provider: ports.provider.name,
       output: answer.output,
       usage: answer.usage,
-      costUsd,
-      baselineCostUsd: costUsd,
+      ...cost,
       attempts: input.attempt,
       timings,
+      routing: plan?.routing,
+      tokens: plan?.tokens,
     });
-    const decision = decideCache(request);
-    if (decision.write && input.cacheKey) {
-      await ports.cache
-        .set(
-          request.tenantId,
-          input.cacheKey,
-          {
-            output: answer.output,
-            usage: answer.usage,
-            model: result.model,
-            provider: result.provider,
-            costUsd,
-            cachedAt: result.completedAt,
-          },
-          decision.ttlSeconds,
-        )
-        .catch(() => undefined); // a cache write failure must not fail a paid-for answer
-    }
+    // Cache control was decided in prepare: a key is only present when writes are allowed.
+    const ttlSeconds = plan?.cacheTtlSeconds ?? decideCache(request).ttlSeconds;
+    const keys = input.cacheKey ? [input.cacheKey, ...(plan?.aliasKeys ?? [])] : [];
+    const entry = {
+      output: answer.output,
+      usage: answer.usage,
+      model: result.model,
+      provider: result.provider,
+      costUsd: cost.costUsd,
+      baselineCostUsd: cost.baselineCostUsd,
+      cachedAt: result.completedAt,
+    };
+    await Promise.all(
+      keys.map(
+        (key) => ports.cache.set(request.tenantId, key, entry, ttlSeconds).catch(() => undefined), // a cache write failure must not fail a paid-for answer
+      ),
+    );
     return { kind: 'complete', result };
   } catch (err) {
     const error = toAppError(err);

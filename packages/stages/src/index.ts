@@ -15,8 +15,17 @@ export { costOf } from './pricing';
 export { decideCache, DEFAULT_CACHE_TTL_SECONDS, isNonDeterministic } from './cache-policy';
 export type { CacheDecision } from './cache-policy';
 export { buildResult, ZERO_USAGE } from './result-builder';
-export { prepareRequest } from './prepare.stage';
-export type { PrepareOutcome, PreparePorts } from './prepare.stage';
+export { DEFAULT_CONTEXT, prepareRequest } from './prepare/prepare.stage';
+export type {
+  EnrichmentPorts,
+  PrepareContext,
+  PrepareOutcome,
+  PreparePorts,
+  PrepareTrace,
+} from './prepare/prepare.stage';
+export type { SemanticPorts } from './prepare/semantic-lookup';
+export { withinBudget } from './prepare/budget';
+export { canonicalCacheKey, requestCacheKey, semanticScope } from './prepare/cache-keys';
 export { dispatchRequest } from './dispatch.stage';
 export type { DispatchInput, DispatchOutcome, DispatchPorts } from './dispatch.stage';
 export * from './semantic/index';

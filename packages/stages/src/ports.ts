@@ -61,7 +61,11 @@ export interface VectorMatch {
  */
 export interface VectorIndex {
   readonly name: string;
-  upsert(namespace: string, entries: VectorEntry[], options?: { ttlSeconds?: number }): Promise<void>;
+  upsert(
+    namespace: string,
+    entries: VectorEntry[],
+    options?: { ttlSeconds?: number },
+  ): Promise<void>;
   query(
     namespace: string,
     vector: Float32Array,

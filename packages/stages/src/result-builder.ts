@@ -1,5 +1,8 @@
 import type {
   CacheTier,
+  RoutingDecision,
+  Savings,
+  TokenReport,
   ChatOutput,
   RequestMessage,
   ResultError,
@@ -23,6 +26,9 @@ export interface ResultFields {
   attempts: number;
   timings: Record<string, number>;
   error?: ResultError;
+  routing?: RoutingDecision | undefined;
+  tokens?: TokenReport | undefined;
+  savings?: Savings | undefined;
 }
 
 /** The one place a result message is assembled from its request, so every field is carried over. */
@@ -49,5 +55,8 @@ export function buildResult(request: RequestMessage, fields: ResultFields): Resu
   if (fields.error) result.error = fields.error;
   if (request.callback) result.callback = request.callback;
   if (request.traceparent) result.traceparent = request.traceparent;
+  if (fields.routing) result.routing = fields.routing;
+  if (fields.tokens) result.tokens = fields.tokens;
+  if (fields.savings) result.savings = fields.savings;
   return result;
 }

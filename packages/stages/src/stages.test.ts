@@ -5,7 +5,7 @@ import { exactCacheKey } from './canonical';
 import { decideCache } from './cache-policy';
 import { dispatchRequest } from './dispatch.stage';
 import type { CachedAnswer, ChatProvider, ExactCache } from './ports';
-import { prepareRequest } from './prepare.stage';
+import { prepareRequest } from './prepare/prepare.stage';
 import { costOf } from './pricing';
 
 const base = requestMessageSchema.parse(fixtures.request());
@@ -130,7 +130,15 @@ describe('prepareRequest', () => {
   });
   it('sends a miss to dispatch with its cache key', async () => {
     const out = await prepareRequest(base, { cache: mapCache(), clock });
-    expect(out).toEqual({ kind: 'dispatch', cacheKey: exactCacheKey(base.body) });
+    expect(out).toMatchObject({ kind: 'dispatch', cacheKey: exactCacheKey(base.body) });
+    if (out.kind !== 'dispatch') return;
+    // Without a registry the named model runs as is; the baseline is priced on it.
+    expect(out.request.body.model).toBe(base.body.model);
+    expect(out.plan).toMatchObject({
+      baselineModel: base.body.model,
+      routing: { mode: 'explicit', model: base.body.model },
+      tokens: { original: expect.any(Number), optimized: expect.any(Number) },
+    });
   });
   it('answers a hit at zero cost with the original cost as baseline', async () => {
     const cache = mapCache();

@@ -34,6 +34,8 @@ export interface JobsRouteDeps {
   waiter: ResultWaiter;
   metrics: IngestMetrics;
   limits: { maxWaitS: number; defaultSyncDeadlineS: number; defaultAsyncDeadlineS: number };
+  /** Whether a model can be run when named explicitly (the model registry, cached). */
+  models?: { isRunnable(model: string): Promise<boolean> };
   now?: () => Date;
 }
 
@@ -63,6 +65,14 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
       'Invalid header',
     );
     const body = orInvalid(parseJobBody(req.body), 'Invalid request body');
+    // EXPLICIT routing runs the named model as is, so an unknown one is the client's error now,
+    // not a failed job later. (AUTOPILOT and GUIDED treat `model` as the baseline only.)
+    if ((body.routing?.mode ?? 'explicit') === 'explicit' && deps.models) {
+      if (!(await deps.models.isRunnable(body.model)))
+        throw new AppError('unknown_model', `Unknown or disabled model: ${body.model}`, {
+          details: { issues: [{ path: 'model', message: 'not in the model registry' }] },
+        });
+    }
     const acceptedAt = now();
     const mode = waitS === null ? 'async' : 'sync';
     const defaults = {

@@ -1,1 +1,9 @@
-export {};
+export { MAX_STEPS, planFlowTree, templateStepRefs, validateSteps } from './step-graph';
+export type { StepGraph, StepGraphResult } from './step-graph';
+export { renderStepPrompt, stepCacheKey, stepChatRequest } from './step-prompt';
+export { decomposeRequest, MIN_CONDENSE_CHARS } from './decompose';
+export { runStep } from './run-step.stage';
+export type { RunStepInput, StepLease, StepLock, StepOutcome, StepPorts } from './run-step.stage';
+export { assembleStepsResult, outputStepOf, stepFailureResult } from './assemble-steps.stage';
+export { planSteps } from './plan-steps.stage';
+export type { StepsPlan } from './plan-steps.stage';

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { chatOutputSchema, parseJsonWith, usageSchema, z } from '@asahi/contracts';
+import type { Redis } from '@asahi/queue';
+import type { ExactCache, StepLease, StepLock } from '@asahi/stages';
+
+/** A stored step output; anything else (truncated, older layout) reads as a miss. */
+const cachedStepSchema = z.object({
+  output: chatOutputSchema,
+  usage: usageSchema,
+  model: z.string(),
+  provider: z.string(),
+  costUsd: z.number().nonnegative(),
+  cachedAt: z.string(),
+});
+
+/**
+ * Tier-3 step cache in Redis: `<prefix>:cache:step:{<tenantId>}:<stepKey>`. The tenant id is in
+ * every key, so one tenant never reads another's steps even though step keys are tenant-free.
+ */
+export function createRedisStepCache(redis: Redis, prefix: string): ExactCache {
+  const keyOf = (tenantId: string, key: string) => `${prefix}:cache:step:{${tenantId}}:${key}`;
+  return {
+    async get(tenantId, key) {
+      const raw = await redis.get(keyOf(tenantId, key));
+      if (raw === null) return null;
+      const parsed = parseJsonWith(cachedStepSchema, raw);
+      return parsed.ok ? parsed.value : null;
+    },
+    async set(tenantId, key, answer, ttlSeconds) {
+      await redis.set(keyOf(tenantId, key), JSON.stringify(answer), 'EX', ttlSeconds);
+    },
+  };
+}
+
+// Deletes the lock only if it still holds our token, so a lease that outlived its TTL cannot
+// release a lock another worker has taken since.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * In-flight claims on step keys (`<prefix>:lock:step:{<tenantId>}:<stepKey>`, SET NX PX), so that
+ * requests sharing a step at the same moment compute it once. The TTL bounds how long a crashed
+ * holder blocks the others; waiters poll every `pollMs`.
+ */
+export function createRedisStepLock(redis: Redis, prefix: string, pollMs = 50): StepLock {
+  const keyOf = (tenantId: string, key: string) => `${prefix}:lock:step:{${tenantId}}:${key}`;
+  return {
+    async acquire(tenantId, key, ttlMs): Promise<StepLease | null> {
+      const lockKey = keyOf(tenantId, key);
+      const token = randomBytes(12).toString('hex');
+      const ok = await redis.set(lockKey, token, 'PX', ttlMs, 'NX');
+      if (ok !== 'OK') return null;
+      return { release: async () => void (await redis.eval(RELEASE, 1, lockKey, token)) };
+    },
+    async waitForRelease(tenantId, key, timeoutMs) {
+      const lockKey = keyOf(tenantId, key);
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until && (await redis.exists(lockKey)) === 1)
+        await new Promise((r) => setTimeout(r, pollMs));
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createLocalEmbedder } from './local.embedder';
+export type { LocalEmbedderOptions } from './local.embedder';

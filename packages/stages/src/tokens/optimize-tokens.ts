@@ -1,0 +1,139 @@
+import type {
+  ChatMessage,
+  ChatRequest,
+  OptimizationMode,
+  TaskType,
+  TokenReport,
+} from '@asahi/contracts';
+import { collapseSpacesStrategy, normalizeWhitespaceStrategy } from './whitespace.strategy';
+import { stripBoilerplateStrategy } from './boilerplate.strategy';
+import { DEFAULT_FEW_SHOT_KEEP, selectFewShotStrategy } from './few-shot.strategy';
+import { DEFAULT_HISTORY_BUDGET_TOKENS, trimHistoryStrategy } from './trim-history.strategy';
+import { dedupeBlocksStrategy } from './dedupe-blocks.strategy';
+import { rightSizeMaxTokensStrategy } from './max-tokens.strategy';
+import { createTokenCounter } from './token-count';
+import {
+  RISK_ORDER,
+  type StrategyContext,
+  type StrategyName,
+  type StrategyRisk,
+  type TokenStrategy,
+} from './strategy';
+
+/**
+ * Every strategy, in the order they run. Cheap normalizations first, so the later ones compare
+ * normalized text; history is trimmed before repeats are deduped, so a reference never points
+ * into a dropped message.
+ */
+export const TOKEN_STRATEGIES: readonly TokenStrategy[] = [
+  normalizeWhitespaceStrategy,
+  collapseSpacesStrategy,
+  stripBoilerplateStrategy,
+  selectFewShotStrategy,
+  trimHistoryStrategy,
+  dedupeBlocksStrategy,
+  rightSizeMaxTokensStrategy,
+];
+
+/** The riskiest strategy each mode runs. */
+export const MAX_RISK: Record<OptimizationMode, StrategyRisk | null> = {
+  off: null,
+  safe: 'low',
+  aggressive: 'high',
+};
+
+export function allowedStrategies(mode: OptimizationMode): TokenStrategy[] {
+  const max = MAX_RISK[mode];
+  if (max === null) return [];
+  const limit = RISK_ORDER.indexOf(max);
+  return TOKEN_STRATEGIES.filter((s) => RISK_ORDER.indexOf(s.risk) <= limit);
+}
+
+export interface TokenOptimizationOptions {
+  mode: OptimizationMode;
+  /** The model whose tokenizer counts; defaults to `body.model`. */
+  model?: string;
+  /** Prompt-token budget for `trim-history` (default 4000). */
+  historyBudgetTokens?: number;
+  /** Few-shot examples `select-few-shot` keeps (default 3). */
+  fewShotKeep?: number;
+  /** Detected or declared task, for `right-size-max-tokens`. */
+  taskType?: TaskType;
+}
+
+export interface StrategyStep {
+  name: StrategyName;
+  risk: StrategyRisk;
+  /** Prompt tokens this strategy removed (0 for `right-size-max-tokens`). */
+  savedTokens: number;
+}
+
+export interface TokenOptimization {
+  body: ChatRequest;
+  /** Prompt tokens before and after, and the strategies that changed the request. */
+  report: TokenReport;
+  /** The strategies that changed the request, in the order they ran. */
+  steps: StrategyStep[];
+  /** max_tokens before and after; they differ only when `right-size-max-tokens` lowered it. */
+  maxTokens: { before: number | undefined; after: number | undefined };
+}
+
+/** The final user turn, which no strategy may remove or empty. */
+function finalUserTurn(messages: readonly ChatMessage[]): number {
+  return messages.findLastIndex((m) => m.role === 'user');
+}
+
+/**
+ * A last line of defence behind each strategy's own care: a result that lost the final user
+ * turn, emptied a message or raised max_tokens is discarded.
+ */
+function keepsInvariants(before: ChatRequest, after: ChatRequest): boolean {
+  if (after.messages.length === 0) return false;
+  const hadUser = finalUserTurn(before.messages) >= 0;
+  const lastUser = finalUserTurn(after.messages);
+  if (hadUser && (lastUser < 0 || after.messages[lastUser]!.content.trim() === '')) return false;
+  if (
+    after.messages.some(
+      (m) => m.content.trim() === '' && !before.messages.some((b) => b.content === m.content),
+    )
+  )
+    return false;
+  if (before.max_tokens !== undefined && (after.max_tokens ?? Infinity) > before.max_tokens)
+    return false;
+  return true;
+}
+
+/**
+ * Runs the strategies the mode allows, in order, and reports prompt tokens before and after.
+ * Pure and deterministic; running it on its own output changes nothing.
+ */
+export function optimizeTokens(
+  body: ChatRequest,
+  options: TokenOptimizationOptions,
+): TokenOptimization {
+  const counter = createTokenCounter(options.model ?? body.model);
+  const ctx: StrategyContext = {
+    counter,
+    historyBudgetTokens: options.historyBudgetTokens ?? DEFAULT_HISTORY_BUDGET_TOKENS,
+    fewShotKeep: options.fewShotKeep ?? DEFAULT_FEW_SHOT_KEEP,
+    taskType: options.taskType,
+  };
+  const original = counter.messages(body.messages);
+  let current = body;
+  let tokens = original;
+  const steps: StrategyStep[] = [];
+  for (const strategy of allowedStrategies(options.mode)) {
+    const result = strategy.apply(current, ctx);
+    if (!result.applied || !keepsInvariants(current, result.body)) continue;
+    const after = counter.messages(result.body.messages);
+    steps.push({ name: strategy.name, risk: strategy.risk, savedTokens: tokens - after });
+    current = result.body;
+    tokens = after;
+  }
+  return {
+    body: current,
+    report: { original, optimized: tokens, strategies: steps.map((s) => s.name) },
+    steps,
+    maxTokens: { before: body.max_tokens, after: current.max_tokens },
+  };
+}

@@ -1,0 +1,193 @@
+import { nearestCentroid, pickDistinct, trainSphericalKMeans } from './kmeans';
+import type { Rng } from './rng';
+import type { TopK } from './top-k';
+import type { VectorSlab } from './vector-slab';
+import { dot } from './vector-math';
+
+export interface IvfOptions {
+  /** A query scans at least this many vectors, probing lists best-first until reached. */
+  minCandidates: number;
+  /** A query probes at least this many lists. */
+  minProbes: number;
+  /** k-means iterations per level. */
+  trainIterations: number;
+}
+
+export const DEFAULT_IVF_OPTIONS: IvfOptions = {
+  minCandidates: 4096,
+  minProbes: 8,
+  trainIterations: 10,
+};
+
+/** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
+export type AcceptSlot = (slot: number) => boolean;
+
+/**
+ * Inverted-file index over a VectorSlab: vectors are grouped into lists around k-means centroids
+ * ("leaves"); a query scores every leaf centroid, then scans the best lists exactly. Scores are
+ * exact dot products; only the choice of lists is approximate.
+ *
+ * Two-level training keeps the build cheap in plain TypeScript: ~sqrt(L) top centroids, then
+ * ~sqrt(L) leaves inside each top cell, so assigning a vector costs ~2·sqrt(L) dot products
+ * instead of L. Queries still rank all L leaves directly.
+ */
+export class IvfIndex {
+  private leafOf: Int32Array;
+  private posInLeaf: Int32Array;
+  private readonly lists: Int32Array[];
+  private readonly listSize: Int32Array;
+  readonly trainedSize: number;
+
+  private constructor(
+    private readonly slab: VectorSlab,
+    private readonly top: Float32Array,
+    private readonly leafRange: Int32Array,
+    readonly leaves: Float32Array,
+    readonly leafCount: number,
+    private readonly options: IvfOptions,
+    slots: Int32Array,
+  ) {
+    this.trainedSize = slots.length;
+    this.leafOf = new Int32Array(slab.highWater).fill(-1);
+    this.posInLeaf = new Int32Array(slab.highWater);
+    const expected = Math.max(4, Math.ceil((2 * slots.length) / leafCount));
+    this.lists = Array.from({ length: leafCount }, () => new Int32Array(expected));
+    this.listSize = new Int32Array(leafCount);
+    for (const slot of slots) this.assign(slot);
+  }
+
+  /** Trains on a sample of `slots` and assigns every one of them. */
+  static train(slab: VectorSlab, slots: Int32Array, options: IvfOptions, rng: Rng): IvfIndex {
+    const dims = slab.dims;
+    const leafTarget = Math.max(1, Math.min(4096, Math.round(Math.sqrt(slots.length))));
+    const topK = Math.max(1, Math.round(Math.sqrt(leafTarget)));
+    const perTop = Math.ceil(leafTarget / topK);
+    const sampleSize = Math.min(slots.length, Math.max(leafTarget * 16, 4096), 32_768);
+    const picks = pickDistinct(slots.length, sampleSize, rng);
+    const sample = Int32Array.from(picks, (i) => slots[i]!);
+    const iters = options.trainIterations;
+    const coarse = trainSphericalKMeans(slab.data, sample, dims, topK, iters, rng);
+    const leafChunks: Float32Array[] = [];
+    const leafRange = new Int32Array(coarse.k + 1);
+    let leafCount = 0;
+    for (let t = 0; t < coarse.k; t++) {
+      const cell = sample.filter((_, i) => coarse.assignment[i] === t);
+      const sub =
+        cell.length > 0
+          ? trainSphericalKMeans(slab.data, cell, dims, perTop, iters, rng)
+          : { centroids: coarse.centroids.slice(t * dims, (t + 1) * dims), k: 1 };
+      leafChunks.push(sub.centroids);
+      leafRange[t] = leafCount;
+      leafCount += sub.k;
+    }
+    leafRange[coarse.k] = leafCount;
+    const leaves = new Float32Array(leafCount * dims);
+    let at = 0;
+    for (const chunk of leafChunks) {
+      leaves.set(chunk, at);
+      at += chunk.length;
+    }
+    return new IvfIndex(slab, coarse.centroids, leafRange, leaves, leafCount, options, slots);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let l = 0; l < this.leafCount; l++) n += this.listSize[l]!;
+    return n;
+  }
+
+  get byteLength(): number {
+    let lists = 0;
+    for (const list of this.lists) lists += list.byteLength;
+    return (
+      this.leafOf.byteLength + this.posInLeaf.byteLength + lists + this.leaves.byteLength + this.top.byteLength
+    );
+  }
+
+  /** Files a slot (its vector already in the slab) under its nearest leaf. */
+  assign(slot: number): void {
+    if (slot >= this.leafOf.length) this.growSideArrays(slot + 1);
+    if (this.leafOf[slot]! >= 0) this.remove(slot);
+    const dims = this.slab.dims;
+    const off = slot * dims;
+    const t = nearestCentroid(this.top, 0, this.leafRange.length - 1, this.slab.data, off, dims);
+    const leaf = nearestCentroid(this.leaves, this.leafRange[t]!, this.leafRange[t + 1]!, this.slab.data, off, dims);
+    let list = this.lists[leaf]!;
+    const size = this.listSize[leaf]!;
+    if (size === list.length) {
+      const bigger = new Int32Array(list.length * 2);
+      bigger.set(list);
+      this.lists[leaf] = list = bigger;
+    }
+    list[size] = slot;
+    this.listSize[leaf] = size + 1;
+    this.leafOf[slot] = leaf;
+    this.posInLeaf[slot] = size;
+  }
+
+  remove(slot: number): void {
+    const leaf = slot < this.leafOf.length ? this.leafOf[slot]! : -1;
+    if (leaf < 0) return;
+    // Swap-remove: the list's last slot takes the removed one's place.
+    const list = this.lists[leaf]!;
+    const last = --this.listSize[leaf]!;
+    const pos = this.posInLeaf[slot]!;
+    const moved = list[last]!;
+    list[pos] = moved;
+    this.posInLeaf[moved] = pos;
+    this.leafOf[slot] = -1;
+  }
+
+  /** Adds the best matches to `top`; returns how many vectors it scanned. */
+  search(query: Float32Array, top: TopK, accept: AcceptSlot): number {
+    const dims = this.slab.dims;
+    const data = this.slab.data;
+    const order = this.rankLeaves(query);
+    let scanned = 0;
+    for (let p = 0; p < order.length; p++) {
+      if (p >= this.options.minProbes && scanned >= this.options.minCandidates) break;
+      const leaf = order[p]!;
+      const list = this.lists[leaf]!;
+      const size = this.listSize[leaf]!;
+      for (let i = 0; i < size; i++) {
+        const slot = list[i]!;
+        const s = dot(query, 0, data, slot * dims, dims);
+        if (s > top.floor && accept(slot)) top.push(slot, s);
+      }
+      scanned += size;
+    }
+    return scanned;
+  }
+
+  private rankLeaves(query: Float32Array): Int32Array {
+    const dims = this.slab.dims;
+    const scores = new Float64Array(this.leafCount);
+    for (let l = 0; l < this.leafCount; l++) scores[l] = dot(this.leaves, l * dims, query, 0, dims);
+    const order = new Int32Array(this.leafCount);
+    for (let l = 0; l < this.leafCount; l++) order[l] = l;
+    return order.sort((a, b) => scores[b]! - scores[a]!);
+  }
+
+  private growSideArrays(min: number): void {
+    const capacity = Math.max(min, Math.ceil(this.leafOf.length * 1.5));
+    const leafOf = new Int32Array(capacity).fill(-1);
+    leafOf.set(this.leafOf);
+    const posInLeaf = new Int32Array(capacity);
+    posInLeaf.set(this.posInLeaf);
+    this.leafOf = leafOf;
+    this.posInLeaf = posInLeaf;
+  }
+}
+
+/** Brute-force scan of every live slot: exact, used below the ANN threshold and as the reference. */
+export function exactSearch(slab: VectorSlab, query: Float32Array, top: TopK, accept: AcceptSlot): number {
+  const dims = slab.dims;
+  const data = slab.data;
+  const live = slab.live;
+  for (let slot = 0; slot < slab.highWater; slot++) {
+    if (live[slot] !== 1) continue;
+    const s = dot(query, 0, data, slot * dims, dims);
+    if (s > top.floor && accept(slot)) top.push(slot, s);
+  }
+  return slab.size;
+}

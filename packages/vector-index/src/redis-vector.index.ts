@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { AppError } from '@asahi/errors';
+import type { Clock, VectorEntry, VectorIndex, VectorMatch } from '@asahi/stages';
+import { encodeEntry } from './entry-codec';
+import { NamespaceReplica, namespaceKeys, type ReplicaContext, type WriteOutcome } from './namespace-replica';
+import { defineVectorScripts, type Reply } from './redis-scripts';
+import { DEFAULT_ANN_OPTIONS, type AnnOptions } from './replica-store';
+
+export interface RedisVectorIndexOptions {
+  /** Shared with BullMQ is fine: the index bounds its own memory and never relies on maxmemory. */
+  redis: Redis;
+  /** Key prefix, e.g. `asahi:vec` (add ASAHI_NAMESPACE in the app so stacks can share Redis). */
+  prefix: string;
+  dimensions: number;
+  /** Entries kept per namespace; the least recently written are evicted beyond it. Default 100,000. */
+  maxEntriesPerNamespace?: number;
+  /** TTL of an entry when upsert gives none. Default 7 days. */
+  defaultTtlSeconds?: number;
+  /** Source of "now" for expiry. Default the system clock. */
+  clock?: Clock;
+  /** Approximate-search tuning (see README). */
+  ann?: Partial<AnnOptions>;
+  /** Namespaces replicated in this process at once; the least recently queried is dropped. Default 64. */
+  maxReplicatedNamespaces?: number;
+  /** Changes fetched per sync round trip. Default 2000. */
+  syncPageSize?: number;
+  /** HSCAN COUNT of a full load. Default 1000. */
+  loadBatchSize?: number;
+  /** Removals remembered for catching-up replicas. Default max(10,000, maxEntriesPerNamespace). */
+  tombstoneLimit?: number;
+  /** Expired entries removed from Redis per upsert. Default 256. */
+  expireBatch?: number;
+  /** Entries per upsert script call. Default 500. */
+  writeBatchSize?: number;
+  /** Called when an upsert evicts entries to stay within the bound (for metrics). */
+  onEvict?: (namespace: string, count: number) => void;
+}
+
+export interface NamespaceStats {
+  /** Entries in Redis (expired ones not yet swept included). */
+  entries: number;
+  /** Entries ever evicted by the size bound, across all processes. */
+  evicted: number;
+  /** Entries removed by the expiry sweep. */
+  expired: number;
+  /** This process's replica, if it holds one. */
+  replica?: { entries: number; indexed: boolean; typedArrayBytes: number; lastBuildMs: number };
+}
+
+export interface RedisVectorIndex extends VectorIndex {
+  stats(namespace: string): Promise<NamespaceStats>;
+  /** Brings this process's replica of `namespace` up to date (a query does this itself). */
+  sync(namespace: string): Promise<void>;
+  /** Drops every local replica (Redis is untouched). */
+  dropReplicas(): void;
+}
+
+const DAY_S = 86_400;
+/** Keys outlive the longest entry by this much, so a late sync still sees the final state. */
+const KEY_GRACE_MS = 60_000;
+
+export function createRedisVectorIndex(options: RedisVectorIndexOptions): RedisVectorIndex {
+  const { redis, prefix, dimensions: dims } = options;
+  const maxEntries = options.maxEntriesPerNamespace ?? 100_000;
+  const defaultTtl = options.defaultTtlSeconds ?? 7 * DAY_S;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const tombLimit = options.tombstoneLimit ?? Math.max(10_000, maxEntries);
+  const expireBatch = options.expireBatch ?? 256;
+  const writeBatch = options.writeBatchSize ?? 500;
+  const maxReplicas = options.maxReplicatedNamespaces ?? 64;
+  const scripts = defineVectorScripts(redis);
+  const ctx: ReplicaContext = {
+    redis,
+    scripts,
+    dims,
+    ann: { ...DEFAULT_ANN_OPTIONS, ...options.ann },
+    syncPageSize: options.syncPageSize ?? 2000,
+    loadBatchSize: options.loadBatchSize ?? 1000,
+    now: () => clock.now(),
+  };
+  const replicas = new Map<string, NamespaceReplica>();
+
+  const replicaFor = (namespace: string): NamespaceReplica => {
+    let replica = replicas.get(namespace);
+    if (replica) replicas.delete(namespace);
+    else replica = new NamespaceReplica(ctx, namespaceKeys(prefix, namespace));
+    replicas.set(namespace, replica); // most recently used last
+    if (replicas.size > maxReplicas) replicas.delete(replicas.keys().next().value!);
+    return replica;
+  };
+
+  const checkVector = (v: Float32Array, what: string) => {
+    if (v.length !== dims)
+      throw new AppError('invalid_request', `${what} has ${v.length} dimensions, the index ${dims}`);
+  };
+
+  async function upsertBatch(namespace: string, entries: VectorEntry[], ttlSeconds: number) {
+    const keys = namespaceKeys(prefix, namespace);
+    const now = clock.now();
+    const expiresAt = now + ttlSeconds * 1000;
+    const args: (string | Buffer | number)[] = [
+      now,
+      randomUUID(),
+      maxEntries,
+      tombLimit,
+      Math.ceil(ttlSeconds * 1000) + KEY_GRACE_MS,
+      expireBatch,
+    ];
+    for (const e of entries) args.push(e.id, encodeEntry(e.vector, e.metadata, expiresAt), expiresAt);
+    const reply = await scripts.upsert(keys.all, args);
+    const expired = idsOf(reply[3]);
+    const evicted = idsOf(reply[4]);
+    if (evicted.length > 0) options.onEvict?.(namespace, evicted.length);
+    replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
+      for (const id of expired) store.remove(id);
+      for (const e of entries) store.put(e.id, e.vector, e.metadata, expiresAt);
+      for (const id of evicted) store.remove(id);
+    });
+  }
+
+  return {
+    name: 'redis-replicated',
+
+    async upsert(namespace, entries, upsertOptions) {
+      const ttlSeconds = upsertOptions?.ttlSeconds ?? defaultTtl;
+      if (!(ttlSeconds > 0)) throw new AppError('invalid_request', 'ttlSeconds must be positive');
+      for (const e of entries) checkVector(e.vector, `vector ${e.id}`);
+      for (let i = 0; i < entries.length; i += writeBatch)
+        await upsertBatch(namespace, entries.slice(i, i + writeBatch), ttlSeconds);
+    },
+
+    async query(namespace, vector, queryOptions): Promise<VectorMatch[]> {
+      checkVector(vector, 'query vector');
+      if (queryOptions.topK < 1) return [];
+      const replica = replicaFor(namespace);
+      await replica.sync();
+      return replica.store!.search(vector, { ...queryOptions, now: clock.now() });
+    },
+
+    async delete(namespace, ids) {
+      if (ids.length === 0) return;
+      const keys = namespaceKeys(prefix, namespace);
+      const reply = await scripts.remove(keys.all, [tombLimit, ...ids]);
+      const removed = idsOf(reply[3]);
+      replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
+        for (const id of removed) store.remove(id);
+      });
+    },
+
+    async stats(namespace) {
+      const keys = namespaceKeys(prefix, namespace);
+      const [entries, meta] = await Promise.all([
+        redis.hlen(keys.entries),
+        redis.hmget(keys.meta, 'evicted', 'expired'),
+      ]);
+      const store = replicas.get(namespace)?.store;
+      return {
+        entries,
+        evicted: Number(meta[0] ?? 0),
+        expired: Number(meta[1] ?? 0),
+        ...(store && {
+          replica: {
+            entries: store.size,
+            indexed: store.indexed,
+            typedArrayBytes: store.typedArrayBytes,
+            lastBuildMs: store.lastBuildMs,
+          },
+        }),
+      };
+    },
+
+    sync: (namespace) => replicaFor(namespace).sync(),
+
+    dropReplicas: () => replicas.clear(),
+  };
+}
+
+function idsOf(reply: Reply | undefined): string[] {
+  return Array.isArray(reply) ? reply.map((r) => r.toString()) : [];
+}
+
+function outcomeOf(reply: Reply[]): WriteOutcome {
+  return {
+    epoch: reply[0]?.toString() ?? '',
+    startSeq: Number(reply[1]?.toString()),
+    endSeq: Number(reply[2]?.toString()),
+  };
+}

@@ -1,0 +1,93 @@
+import { percentile } from '../stats';
+import type { WorkloadItem } from './workload';
+
+/** What the API returned for one request (GET /v1/jobs/:id view, trimmed). */
+export interface Answered {
+  item: WorkloadItem;
+  tenant: string;
+  status: string;
+  cacheTier: string;
+  content: string | null;
+  costUsd: number;
+  baselineCostUsd: number;
+  savings: Record<string, number> | null;
+  tokens: { original: number; optimized: number } | null;
+  routing: { model: string; taskType: string } | null;
+  timings: Record<string, number>;
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/**
+ * Scores a run. A served answer is "wrong" when it is some other answer group's answer: for a
+ * labelled pair, b served a's answer while labelled a non-duplicate; anywhere else, the content
+ * equals the first answer of a different prompt. Cache tiers only; provider answers can't be wrong.
+ */
+export function scoreRun(answers: Answered[]) {
+  const firstAnswerOf = new Map<string, string>(); // tenant|content → answer group
+  const hits: Record<string, number> = { exact: 0, canonical: 0, semantic: 0, intermediate: 0 };
+  let wrong = 0;
+  let pairHitsDup = 0;
+  let pairHitsNonDup = 0;
+  let dupPairs = 0;
+  let nonDupPairs = 0;
+  for (const a of answers) {
+    if (a.status !== 'succeeded' || a.content === null) continue;
+    const key = `${a.tenant}|${a.content}`;
+    if (a.cacheTier !== 'none') hits[a.cacheTier] = (hits[a.cacheTier] ?? 0) + 1;
+    const owner = firstAnswerOf.get(key);
+    if (a.item.kind === 'pair-b') {
+      if (a.item.duplicate) dupPairs++;
+      else nonDupPairs++;
+      const servedA = owner === a.item.pairOf && a.cacheTier !== 'none';
+      if (servedA && a.item.duplicate) pairHitsDup++;
+      if (servedA && !a.item.duplicate) pairHitsNonDup++;
+    }
+    if (owner === undefined) firstAnswerOf.set(key, a.item.answerGroup);
+    else if (a.cacheTier !== 'none' && owner !== a.item.answerGroup) wrong++;
+  }
+  const sum = (f: (a: Answered) => number) => answers.reduce((acc, a) => acc + f(a), 0);
+  const cost = sum((a) => a.costUsd);
+  const baseline = sum((a) => a.baselineCostUsd);
+  const stages = ['cache', 'intermediate', 'routing', 'tokens', 'batch'];
+  const savedBy = Object.fromEntries(stages.map((s) => [s, sum((a) => a.savings?.[s] ?? 0)]));
+  const original = sum((a) => a.tokens?.original ?? 0);
+  const optimized = sum((a) => a.tokens?.optimized ?? 0);
+  const totalHits = Object.values(hits).reduce((x, y) => x + y, 0);
+  const latency = (key: string) => {
+    const xs = answers.map((a) => a.timings[key]).filter((x): x is number => x !== undefined);
+    return xs.length
+      ? { n: xs.length, p50: round(percentile(xs, 50)), p99: round(percentile(xs, 99)) }
+      : null;
+  };
+  return {
+    requests: answers.length,
+    succeeded: answers.filter((a) => a.status === 'succeeded').length,
+    costUsd: round(cost, 6),
+    baselineCostUsd: round(baseline, 6),
+    savingsPercent: baseline > 0 ? round((100 * (baseline - cost)) / baseline) : 0,
+    savedUsdByStage: Object.fromEntries(Object.entries(savedBy).map(([k, v]) => [k, round(v, 6)])),
+    hitRatePercent: {
+      any: round((100 * totalHits) / Math.max(1, answers.length)),
+      ...Object.fromEntries(
+        Object.entries(hits).map(([k, v]) => [k, round((100 * v) / Math.max(1, answers.length))]),
+      ),
+    },
+    hits,
+    wrongHits: wrong,
+    wrongHitRatePercentOfHits: round((100 * wrong) / Math.max(1, totalHits)),
+    labelledPairs: {
+      duplicates: dupPairs,
+      duplicatesServedFromCache: pairHitsDup,
+      nonDuplicates: nonDupPairs,
+      nonDuplicatesServedFromCache: pairHitsNonDup,
+    },
+    tokenReductionPercent: original > 0 ? round((100 * (original - optimized)) / original) : 0,
+    addedLatencyMs: {
+      prepare: latency('prepare'),
+      enrichment: latency('enrichment'),
+      semantic: latency('semantic'),
+      tokens: latency('tokens'),
+    },
+  };
+}
