@@ -39,7 +39,7 @@ export async function createIngestRuntime(
 
   const { producer, sender, producerConnected } = await connectKafka(config, names, logger);
 
-  const queues = [QUEUES.prepare, QUEUES.dispatch, QUEUES.webhook].map((name) =>
+  const queues = [QUEUES.prepare, QUEUES.dispatch, QUEUES.steps, QUEUES.webhook].map((name) =>
     createQueue(name, { connection: redis, prefix: names.queuePrefix }),
   );
   const waiter = createResultWaiter({

@@ -9,14 +9,18 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * What else, beyond the body, changes the answer: a routing policy other than "run this model"
  * picks the model, and aggressive token optimization may drop context.
  */
-function outputExtras(request: Pick<RequestMessage, 'routing'>, optimization: string) {
+function outputExtras(request: Pick<RequestMessage, 'routing' | 'steps'>, optimization: string) {
   const routing = request.routing && request.routing.mode !== 'explicit' ? request.routing : null;
-  return routing || optimization === 'aggressive' ? { routing, optimization } : null;
+  // Declared steps decide the answer as much as the body does.
+  const steps = request.steps ?? null;
+  return routing || steps || optimization === 'aggressive'
+    ? { routing, optimization, steps }
+    : null;
 }
 
 /** Tier-1 key: the body's exact key, extended by routing policy and optimization when they matter. */
 export function requestCacheKey(
-  request: Pick<RequestMessage, 'body' | 'routing'>,
+  request: Pick<RequestMessage, 'body' | 'routing' | 'steps'>,
   optimization: string,
 ): string {
   const base = exactCacheKey(request.body);
@@ -37,7 +41,7 @@ export function canonicalBody(body: ChatRequest): ChatRequest {
  * changes nothing, because then the exact key already covers it.
  */
 export function canonicalCacheKey(
-  request: Pick<RequestMessage, 'body' | 'routing'>,
+  request: Pick<RequestMessage, 'body' | 'routing' | 'steps'>,
   optimization: string,
 ): string | null {
   const body = canonicalBody(request.body);
@@ -51,7 +55,7 @@ export function canonicalCacheKey(
  * share answers.
  */
 export function semanticScope(
-  request: Pick<RequestMessage, 'body' | 'routing'>,
+  request: Pick<RequestMessage, 'body' | 'routing' | 'steps'>,
   optimization: string,
 ): string {
   const { messages, user: _user, ...params } = request.body;

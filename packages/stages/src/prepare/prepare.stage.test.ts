@@ -263,3 +263,25 @@ describe('prepareRequest: enrichment', () => {
     expect(gold.cacheKey).not.toBe(free.cacheKey);
   });
 });
+
+describe('cache keys', () => {
+  const doc = {
+    input: 'A long document.',
+    steps: [{ id: 's', template: 'Summarize {{input}}', dependsOn: [] }],
+  };
+  it.each([
+    ['declared steps', { steps: doc }],
+    ['a non-explicit routing policy', { routing: { mode: 'autopilot' as const } }],
+  ])('%s change the exact key of an otherwise equal request', (_n, patch) => {
+    const plain = ask('Same body');
+    expect(requestCacheKey({ ...plain, ...patch }, 'safe')).not.toBe(
+      requestCacheKey(plain, 'safe'),
+    );
+  });
+  it('explicit routing and safe optimization keep the plain body key', () => {
+    const plain = ask('Same body');
+    expect(requestCacheKey({ ...plain, routing: { mode: 'explicit' } }, 'safe')).toBe(
+      requestCacheKey(plain, 'off'),
+    );
+  });
+});

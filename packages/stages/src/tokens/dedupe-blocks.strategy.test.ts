@@ -51,6 +51,14 @@ describe('dedupeBlocks', () => {
       [`Document 1:\n${DOC_A}\n\nDocument 2:\n${DOC_B}\n\nDocument 3:\n${REF}\n\nQ?`],
     ],
     [
+      'a document with short paragraphs between long ones, as one reference',
+      req(
+        u(`${DOC_A}\n\nDate 2022-11-23\n\nAd. 1.\n\n${DOC_B}`),
+        u(`${DOC_A}\n\nDate 2022-11-23\n\nAd. 1.\n\n${DOC_B}\n\nSo?`),
+      ),
+      [`${DOC_A}\n\nDate 2022-11-23\n\nAd. 1.\n\n${DOC_B}`, `${REF}\n\nSo?`],
+    ],
+    [
       'a repeated code block',
       req(u(`Fix this:\n${CODE}`), u(`Still broken:\n${CODE}`)),
       [`Fix this:\n${CODE}`, `Still broken:\n${referenceLine(`c:${CODE}`)}`],

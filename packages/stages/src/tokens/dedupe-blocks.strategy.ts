@@ -58,7 +58,7 @@ function wholeParagraphs(run: readonly Unit[], longLines: ReadonlyMap<number, nu
     let j = i;
     while (j < run.length && run[j]!.block === block) j++;
     const segment = run.slice(i, j);
-    if (segment.filter(isLong).length === longLines.get(block)) part.push(...segment);
+    if (segment.filter(isLong).length === (longLines.get(block) ?? 0)) part.push(...segment);
     else if (part.length > 0) (parts.push(part), (part = []));
     i = j;
   }
