@@ -262,6 +262,9 @@ describe('sync wait', () => {
         attempts: 1,
         timings: { dispatch: 12.5 },
         error: null,
+        routing: null,
+        tokens: null,
+        savings: null,
       },
     });
     expect(Date.parse(job.value.deadlineAt) - Date.parse(job.value.acceptedAt)).toBe(60_000);
@@ -387,6 +390,6 @@ describe('ops and admin', () => {
     const names = ((await api.json()) as { queues: { name: string }[] }).queues
       .map((q) => q.name)
       .sort();
-    expect(names).toEqual(['asahi-dispatch', 'asahi-prepare', 'asahi-webhook']);
+    expect(names).toEqual(['asahi-dispatch', 'asahi-prepare', 'asahi-steps', 'asahi-webhook']);
   });
 });

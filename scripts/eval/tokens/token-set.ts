@@ -8,7 +8,7 @@ export interface TokenSetLine {
   id: string;
   type?: string;
   body: ChatRequest;
-  mode?: Exclude<OptimizationMode, 'off'>;
+  mode?: OptimizationMode;
   taskType?: TaskType;
 }
 

@@ -5,7 +5,6 @@ import { createOpenAiEmbedder } from '@asahi/provider-openai';
 import type { Redis } from '@asahi/queue';
 import type { Embedder, SemanticPorts, VectorIndex } from '@asahi/stages';
 import { createRedisVectorIndex } from '@asahi/vector-index';
-import { createPineconeVectorIndex } from '@asahi/vector-pinecone';
 import type { PipelineConfig } from '../config';
 
 /** The tier-2 ports picked by configuration; null when the semantic cache is switched off. */
@@ -23,9 +22,12 @@ export async function createSemanticPorts(
           model: config.EMBEDDING_MODEL,
         })
       : await createLocalEmbedder();
+  // The first call compiles the model's kernels (~100 ms): pay that now, not in a request's budget.
+  await embedder.embed(['warm up']).catch(() => undefined);
+  // The Pinecone SDK is only loaded when it is configured.
   const index: VectorIndex =
     config.VECTOR_INDEX === 'pinecone'
-      ? createPineconeVectorIndex({
+      ? (await import('@asahi/vector-pinecone')).createPineconeVectorIndex({
           apiKey: required(config.PINECONE_API_KEY, 'PINECONE_API_KEY'),
           indexName: required(config.PINECONE_INDEX, 'PINECONE_INDEX'),
           indexHost: required(config.PINECONE_HOST, 'PINECONE_HOST'),

@@ -138,15 +138,14 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
     expect(upserts).toEqual([requestCacheKey(query, 'safe')]);
   });
 
-  it('goes on with tier 1 only when the embedder is slower than the budget', async () => {
-    const { semantic } = semanticFakes([], 200);
-    const out = await prepareRequest(
-      ask('Hello there'),
-      { cache: mapCache(), clock, semantic },
-      {},
-      explicit,
-    );
+  it('goes on with tier 1 only when the embedder is slower than the budget, and remembers later', async () => {
+    const { semantic, upserts } = semanticFakes([], 100);
+    const request = ask('Hello there');
+    const out = await prepareRequest(request, { cache: mapCache(), clock, semantic }, {}, explicit);
     expect(out).toMatchObject({ kind: 'dispatch', trace: { semantic: 'timeout' } });
+    expect(upserts).toEqual([]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(upserts).toEqual([requestCacheKey(request, 'safe')]);
   });
 
   it('never looks at the semantic tier for a multi-turn request', async () => {

@@ -46,13 +46,33 @@ export async function lookupSemantic(
   if (!eligibility.eligible) return { kind: 'skipped', reason: eligibility.reason };
   const { embedder, index, budgetMs } = ports.semantic;
   const namespace = input.request.tenantId;
-  const outcome = await withinBudget(async () => {
-    const [vector] = await embedder.embed([eligibility.text]);
+  const embedding = embedder.embed([eligibility.text]).then(([vector]) => {
     if (!vector) throw new Error('embedder returned no vector');
+    return vector;
+  });
+  const remember = (vector: Float32Array) =>
+    input.write
+      ? index
+          .upsert(
+            namespace,
+            [{ id: input.cacheKey, vector, metadata: metadataOf(input, eligibility.text) }],
+            {
+              ttlSeconds: input.ttlSeconds,
+            },
+          )
+          .catch(() => undefined) // remembering is best effort
+      : Promise.resolve();
+  const outcome = await withinBudget(async () => {
+    const vector = await embedding;
     const matches = input.read ? await index.query(namespace, vector, { topK: TOP_K }) : [];
     return { vector, matches };
   }, budgetMs);
-  if (outcome.kind !== 'ok') return { kind: 'degraded', reason: outcome.kind };
+  if (outcome.kind !== 'ok') {
+    // Too slow to wait for, but still worth remembering once the embedding arrives, so the
+    // paraphrases that follow can hit.
+    void embedding.then(remember, () => undefined);
+    return { kind: 'degraded', reason: outcome.kind };
+  }
   const { vector, matches } = outcome.value;
 
   for (const match of matches) {
@@ -70,17 +90,10 @@ export async function lookupSemantic(
     const answer = await ports.cache.get(namespace, cacheKey);
     if (answer) return { kind: 'hit', answer, similarity: match.score, matchedKey: cacheKey };
   }
-  if (input.write) {
-    const metadata = {
-      scope: input.scope,
-      text: eligibility.text.slice(0, MAX_TEXT),
-      cacheKey: input.cacheKey,
-    };
-    await index
-      .upsert(namespace, [{ id: input.cacheKey, vector, metadata }], {
-        ttlSeconds: input.ttlSeconds,
-      })
-      .catch(() => undefined); // remembering is best effort; the answer is still served
-  }
+  await remember(vector);
   return { kind: 'miss', reason: matches.length ? 'no match passed the policy' : 'no neighbours' };
+}
+
+function metadataOf(input: SemanticLookupInput, text: string) {
+  return { scope: input.scope, text: text.slice(0, MAX_TEXT), cacheKey: input.cacheKey };
 }

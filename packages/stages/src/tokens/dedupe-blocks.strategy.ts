@@ -58,8 +58,12 @@ function wholeParagraphs(run: readonly Unit[], longLines: ReadonlyMap<number, nu
     let j = i;
     while (j < run.length && run[j]!.block === block) j++;
     const segment = run.slice(i, j);
-    if (segment.filter(isLong).length === (longLines.get(block) ?? 0)) part.push(...segment);
-    else if (part.length > 0) (parts.push(part), (part = []));
+    if (segment.filter(isLong).length === (longLines.get(block) ?? 0)) {
+      part.push(...segment);
+    } else if (part.length > 0) {
+      parts.push(part);
+      part = [];
+    }
     i = j;
   }
   if (part.length > 0) parts.push(part);

@@ -1,6 +1,6 @@
-import { nearestCentroid, pickDistinct, trainSphericalKMeans } from './kmeans';
+import { pickDistinct, trainSphericalKMeans } from './kmeans';
 import type { Rng } from './rng';
-import type { TopK } from './top-k';
+import { TopK } from './top-k';
 import type { VectorSlab } from './vector-slab';
 import { dot } from './vector-math';
 
@@ -11,12 +11,18 @@ export interface IvfOptions {
   minProbes: number;
   /** k-means iterations per level. */
   trainIterations: number;
+  /**
+   * A vector goes to the best leaf among its this-many best top cells. 1 is cheapest, but a
+   * topic on the border of two top cells then gets split into leaves that rank poorly for it.
+   */
+  assignCells: number;
 }
 
 export const DEFAULT_IVF_OPTIONS: IvfOptions = {
   minCandidates: 4096,
   minProbes: 8,
   trainIterations: 10,
+  assignCells: 2,
 };
 
 /** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
@@ -110,8 +116,7 @@ export class IvfIndex {
     if (this.leafOf[slot]! >= 0) this.remove(slot);
     const dims = this.slab.dims;
     const off = slot * dims;
-    const t = nearestCentroid(this.top, 0, this.leafRange.length - 1, this.slab.data, off, dims);
-    const leaf = nearestCentroid(this.leaves, this.leafRange[t]!, this.leafRange[t + 1]!, this.slab.data, off, dims);
+    const leaf = this.nearestLeaf(this.slab.data, off);
     let list = this.lists[leaf]!;
     const size = this.listSize[leaf]!;
     if (size === list.length) {
@@ -157,6 +162,26 @@ export class IvfIndex {
       scanned += size;
     }
     return scanned;
+  }
+
+  private nearestLeaf(data: Float32Array, off: number): number {
+    const dims = this.slab.dims;
+    const cells = this.leafRange.length - 1;
+    const best = new TopK(Math.min(this.options.assignCells, cells));
+    for (let t = 0; t < cells; t++) best.push(t, dot(this.top, t * dims, data, off, dims));
+    let leaf = 0;
+    let leafScore = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < best.size; i++) {
+      const t = best.slots[i]!;
+      for (let l = this.leafRange[t]!; l < this.leafRange[t + 1]!; l++) {
+        const s = dot(this.leaves, l * dims, data, off, dims);
+        if (s > leafScore) {
+          leafScore = s;
+          leaf = l;
+        }
+      }
+    }
+    return leaf;
   }
 
   private rankLeaves(query: Float32Array): Int32Array {
