@@ -64,7 +64,7 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
   it('serves an exact hit at zero cost, with the whole baseline saved by the cache', async () => {
     const cache = mapCache();
     const request = ask('What is the capital of Japan?');
-    await cache.set(base.tenantId, requestCacheKey(request, 'safe'), answer('Tokyo.', 0.02));
+    await cache.set(base.tenantId, requestCacheKey(request, 'safe'), answer('Tokyo.', 0.02), 60);
     const out = await prepareRequest(request, { cache, clock }, {}, explicit);
     expect(out).toMatchObject({
       kind: 'complete',
@@ -78,7 +78,7 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
     const cache = mapCache();
     const first = ask('What is the capital of Japan?');
     const key = canonicalCacheKey(first, 'safe') ?? requestCacheKey(first, 'safe');
-    await cache.set(base.tenantId, key, answer('Tokyo.'));
+    await cache.set(base.tenantId, key, answer('Tokyo.'), 60);
     const retyped = ask('  what is the CAPITAL of japan ??  ');
     expect(canonicalCacheKey(retyped, 'safe')).toBe(key);
     const out = await prepareRequest(retyped, { cache, clock }, {}, explicit);
@@ -87,7 +87,7 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
 
   it('serves a semantic hit only when the policy accepts the neighbour', async () => {
     const cache = mapCache();
-    await cache.set(base.tenantId, 'k-prev', answer('Learn by building.'));
+    await cache.set(base.tenantId, 'k-prev', answer('Learn by building.'), 60);
     const match = (text: string): VectorMatch => ({
       id: 'k-prev',
       score: 0.97,
@@ -117,7 +117,7 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
 
   it('rejects a near-miss with swapped roles even at high similarity', async () => {
     const cache = mapCache();
-    await cache.set(base.tenantId, 'k-prev', answer('Flights NY→FL'));
+    await cache.set(base.tenantId, 'k-prev', answer('Flights NY→FL'), 60);
     const query = ask('Cheap flights from Florida to New York');
     const { semanticScope } = await import('./cache-keys');
     const { semantic, upserts } = semanticFakes([
@@ -173,7 +173,7 @@ describe('prepareRequest: cache tiers, cheapest first', () => {
         temperature: 0.9,
       },
     });
-    await cache.set(base.tenantId, requestCacheKey(sampled, 'safe'), answer('old poem'));
+    await cache.set(base.tenantId, requestCacheKey(sampled, 'safe'), answer('old poem'), 60);
     const out = await prepareRequest(sampled, { cache, clock }, {}, explicit);
     expect(out).toMatchObject({ kind: 'dispatch', cacheKey: null, trace: { exact: 'skip' } });
   });

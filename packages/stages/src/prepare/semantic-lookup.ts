@@ -90,7 +90,7 @@ export async function lookupSemantic(
     const answer = await ports.cache.get(namespace, cacheKey);
     if (answer) return { kind: 'hit', answer, similarity: match.score, matchedKey: cacheKey };
   }
-  await remember(vector);
+  void remember(vector); // off the request's path: nothing waits for it
   return { kind: 'miss', reason: matches.length ? 'no match passed the policy' : 'no neighbours' };
 }
 

@@ -90,6 +90,21 @@ export const NUMBER_WORDS = new Map<string, string>(
 );
 
 /**
+ * Units of measure and currencies: "in km/h" and "in mph" ask for different numbers. Single
+ * letters and words with another common sense ("in", "m", "second") are left out.
+ */
+export const UNITS = words(`
+  mm cm km inch inches ft foot feet yd yard yards mile miles meter meters metre metres
+  kilometer kilometers kilometre kilometres km/h kph mph m/s knot knots
+  mg kg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons tonne tonnes
+  ml liter liters litre litres gallon gallons
+  celsius fahrenheit kelvin
+  seconds minute minutes hour hours day days week weeks month months year years decade decades
+  kb mb gb tb kbps mbps gbps hz khz mhz ghz kw kwh mah
+  usd eur gbp inr jpy cny rs dollar dollars euro euros rupee rupees yen yuan percent
+`);
+
+/**
  * Opposite poles of the same scale. A prompt on one pole and a prompt on the other ask
  * different questions however similar they look ("maximise" / "minimise").
  */

@@ -91,6 +91,18 @@ describe('verifyNearMiss rejects prompts that ask something else', () => {
       'Do liberals sympathize with Palestine because conservatives support Israel?',
       'role-order',
     ],
+    [
+      'another unit',
+      'What is the speed limit in France in km/h?',
+      'What is the speed limit in France in mph?',
+      'numbers',
+    ],
+    [
+      'agent and patient swapped behind articles',
+      'Does the dog chase the cat in the story?',
+      'Does the cat chase the dog in the story?',
+      'role-order',
+    ],
     ['quoted words differ', 'What words rhyme with "me"?', 'What words rhyme with "you"?', 'topic'],
     [
       'a different topic word',
@@ -99,7 +111,7 @@ describe('verifyNearMiss rejects prompts that ask something else', () => {
       'topic',
     ],
   ])('%s', (_case, query, candidate, reason) => {
-    const verdict = verifyNearMiss(query, candidate, { maxTopicDifference: 0 });
+    const verdict = verifyNearMiss(query, candidate, { maxTopicShare: 0 });
     expect(verdict).toMatchObject({ ok: false, reason });
     if (!verdict.ok) expect(verdict.detail.length).toBeGreaterThan(0);
   });
@@ -143,7 +155,7 @@ describe('verifyNearMiss accepts rewordings', () => {
       'restated number',
       'Rio Olympics 2016: interesting facts about the Rio Olympics 2016?',
       'What are some interesting facts about Rio Olympics 2016?',
-      1,
+      0.5,
     ],
     [
       '1,000 = 1000 and 5k = 5000',
@@ -156,10 +168,10 @@ describe('verifyNearMiss accepts rewordings', () => {
       'a synonym within budget',
       'What is the quickest route to learn Python?',
       'What is the fastest route to learn Python?',
-      2,
+      0.4,
     ],
   ])('%s', (_case, query, candidate, budget) => {
-    expect(verifyNearMiss(query, candidate, { maxTopicDifference: budget })).toMatchObject({
+    expect(verifyNearMiss(query, candidate, { maxTopicShare: budget })).toMatchObject({
       ok: true,
     });
   });
@@ -174,16 +186,16 @@ describe('verifyNearMiss accepts rewordings', () => {
     ],
     ['one added word', 'What does a vulva look like?', 'What does a normal vulva look like?', 1],
   ])('counts the topic difference of %s', (_case, query, candidate, expected) => {
-    const verdict = verifyNearMiss(query, candidate, { maxTopicDifference: 5 });
-    expect(verdict).toEqual({ ok: true, topicDifference: expected });
+    const verdict = verifyNearMiss(query, candidate, { maxTopicShare: 1 });
+    expect(verdict).toMatchObject({ ok: true, topicDifference: expected });
   });
 
-  it('rejects on topic difference only beyond the budget', () => {
+  it('rejects on topic difference only beyond the allowed share (2 of 4 topic words here)', () => {
     const [q, c] = ['How do I start a small company?', 'How do I start a small business?'];
-    expect(verifyNearMiss(q, c, { maxTopicDifference: 1 })).toMatchObject({
+    expect(verifyNearMiss(q, c, { maxTopicShare: 0.25 })).toMatchObject({
       ok: false,
       reason: 'topic',
     });
-    expect(verifyNearMiss(q, c, { maxTopicDifference: 2 })).toMatchObject({ ok: true });
+    expect(verifyNearMiss(q, c, { maxTopicShare: 0.5 })).toMatchObject({ ok: true });
   });
 });

@@ -14,22 +14,24 @@ export type NearMissReason =
   'numbers' | 'negation' | 'polarity' | 'entities' | 'question-type' | 'role-order' | 'topic';
 
 export type Verification =
-  { ok: true; topicDifference: number } | { ok: false; reason: NearMissReason; detail: string };
+  | { ok: true; topicDifference: number; topicShare: number }
+  | { ok: false; reason: NearMissReason; detail: string };
 
 export interface VerifyOptions {
   /**
-   * How many topic words (after stemming; function and framing words excluded) may appear in
-   * one prompt and not the other. Synonyms are what the embedding is for; a budget of 0 means
-   * "same topic words, different wording only".
+   * The share of topic words (after stemming; function and framing words excluded) that may
+   * appear in one prompt and not the other, out of all topic words of both. A share rather than
+   * a count, so that a long prompt may reword more words than a short one: synonyms are what
+   * the embedding is for. 0 means "same topic words, different wording only".
    */
-  maxTopicDifference: number;
+  maxTopicShare: number;
 }
 
-export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = { maxTopicDifference: 2 };
+export const DEFAULT_VERIFY_OPTIONS: VerifyOptions = { maxTopicShare: 0.4 };
 
 /**
  * Checks that `query` and `candidate` ask the same thing, beyond embedding similarity: same
- * numbers, negation, poles of any scale (more/less, before/after), named things, kind of
+ * numbers and units, negation, poles of any scale (more/less, before/after), named things, kind of
  * question, roles of the shared words, and nearly the same topic words. The first failed check
  * is returned as the reason.
  */
@@ -47,6 +49,8 @@ export function verifyNearMiss(
   });
   if (a.numbers.join(' ') !== b.numbers.join(' '))
     return fail('numbers', `[${a.numbers.join(', ')}] vs [${b.numbers.join(', ')}]`);
+  if (a.units.join(' ') !== b.units.join(' '))
+    return fail('numbers', `units [${a.units.join(', ')}] vs [${b.units.join(', ')}]`);
   if (a.negations !== b.negations)
     return fail('negation', `${a.negations} vs ${b.negations} negations`);
   const pole = conflictingPole(a, b);
@@ -57,13 +61,12 @@ export function verifyNearMiss(
     return fail('question-type', `${a.questionType} vs ${b.questionType}`);
   const swap = swappedRoles(a, b);
   if (swap) return fail('role-order', swap);
-  const topicDifference = topicWordsMissing(a, b).length + topicWordsMissing(b, a).length;
-  if (topicDifference > options.maxTopicDifference)
-    return fail(
-      'topic',
-      `${topicDifference} topic words differ: ${[...topicWordsMissing(a, b), ...topicWordsMissing(b, a)].join(', ')}`,
-    );
-  return { ok: true, topicDifference };
+  const differing = [...topicWordsMissing(a, b), ...topicWordsMissing(b, a)];
+  const topicDifference = differing.length;
+  const topicShare = topicDifference / Math.max(1, new Set([...a.content, ...b.content]).size);
+  if (topicShare > options.maxTopicShare + 1e-9)
+    return fail('topic', `${topicDifference} topic words differ: ${differing.join(', ')}`);
+  return { ok: true, topicDifference, topicShare };
 }
 
 function conflictingPole(a: PromptFeatures, b: PromptFeatures): string | null {

@@ -1,4 +1,11 @@
-import { FRAMING_WORDS, FUNCTION_WORDS, NEGATIONS, NUMBER_WORDS, POLAR_PAIRS } from './lexicon';
+import {
+  FRAMING_WORDS,
+  FUNCTION_WORDS,
+  NEGATIONS,
+  NUMBER_WORDS,
+  POLAR_PAIRS,
+  UNITS,
+} from './lexicon';
 
 /** One word of a prompt, with what the near-miss checks need to know about it. */
 export interface Token {
@@ -24,6 +31,8 @@ export interface PromptFeatures {
   tokens: Token[];
   /** Normalised numbers, sorted: numbers must agree as a multiset. */
   numbers: string[];
+  /** Units of measure and currencies mentioned (stems), compared as a set like numbers. */
+  units: string[];
   /** Named things (lower-cased). */
   entities: Set<string>;
   negations: number;
@@ -55,12 +64,14 @@ export function extractFeatures(text: string): PromptFeatures {
   const numbers = [
     ...new Set(tokens.filter((t) => t.numeric).map((t) => normaliseNumber(t.text))),
   ].sort();
+  const units = [...new Set(tokens.filter((t) => UNITS.has(t.text)).map((t) => t.stem))].sort();
   const entities = new Set(tokens.filter((t) => t.named).map((t) => t.stem));
   const content = new Set(tokens.filter((t) => !t.functional && !t.numeric).map((t) => t.stem));
   return {
     text: normalised,
     tokens,
     numbers,
+    units,
     entities,
     negations: tokens.filter(
       (t, i) =>

@@ -86,14 +86,14 @@ describe('decideSemanticHit', () => {
     expect(decide(patch)).toMatchObject({ hit, reason });
   });
 
-  it('asks for more similarity per differing topic word', () => {
+  it('asks for more similarity as more topic words differ (2 of 4 here)', () => {
     const synonym = {
       query: 'How do I start a small company?',
       candidate: 'How do I start a small business?',
     };
     const required =
       decide({ ...synonym, similarity: 0.999, wrongAnswerCost: 'low' }).threshold ?? 0;
-    expect(required).toBeCloseTo(0.91 + 2 * DEFAULT_SEMANTIC_POLICY.similarityPerTopicWord, 6);
+    expect(required).toBeCloseTo(0.91 + 0.5 * DEFAULT_SEMANTIC_POLICY.similarityPerTopicShare, 6);
     expect(
       decide({ ...synonym, similarity: required - 0.001, wrongAnswerCost: 'low' }),
     ).toMatchObject({

@@ -5,8 +5,8 @@ import { verifyNearMiss, type NearMissReason } from './near-miss.verify';
 export interface CostLevel {
   /** Added to the task type's minimum similarity. */
   similarityOffset: number;
-  /** Topic words that may differ between query and candidate (see `verifyNearMiss`). */
-  maxTopicDifference: number;
+  /** Share of topic words that may differ between query and candidate (see `verifyNearMiss`). */
+  maxTopicShare: number;
 }
 
 /** `wrongAnswerCost` (contracts): how bad serving another prompt's answer is; higher = stricter. */
@@ -19,8 +19,11 @@ export interface SemanticPolicy {
    */
   minSimilarity: Record<TaskType, number | null>;
   costLevels: Record<WrongAnswerCost, CostLevel>;
-  /** Extra similarity required per differing topic word: a rewording must also embed closer. */
-  similarityPerTopicWord: number;
+  /**
+   * Extra similarity required per unit of differing topic-word share (half the words differ →
+   * half of this): the more a rewording changes, the closer it must embed.
+   */
+  similarityPerTopicShare: number;
   /** Task types whose canonical form (case and punctuation folded) may be matched. */
   canonicalTaskTypes: readonly TaskType[];
 }
@@ -49,11 +52,11 @@ export const DEFAULT_SEMANTIC_POLICY: SemanticPolicy = {
     code: null,
   },
   costLevels: {
-    low: { similarityOffset: -0.03, maxTopicDifference: 2 },
-    medium: { similarityOffset: 0, maxTopicDifference: 1 },
-    high: { similarityOffset: 0.03, maxTopicDifference: 0 },
+    low: { similarityOffset: -0.03, maxTopicShare: 0.5 },
+    medium: { similarityOffset: 0, maxTopicShare: 0.4 },
+    high: { similarityOffset: 0.03, maxTopicShare: 0.2 },
   },
-  similarityPerTopicWord: 0.04,
+  similarityPerTopicShare: 0.1,
   canonicalTaskTypes: [
     'qa',
     'chat',
@@ -104,7 +107,7 @@ export interface SemanticDecision {
  * Whether a cached answer to `candidate` may be served for `query`. In order: the scopes must
  * be equal; an equal canonical form is a hit (where the task type allows it); otherwise the
  * similarity must reach the task type's threshold for the cost of a wrong answer, the
- * candidate must pass near-miss verification, and each differing topic word raises the bar.
+ * candidate must pass near-miss verification, and differing topic words raise the bar.
  */
 export function decideSemanticHit(input: SemanticHitInput): SemanticDecision {
   const policy: SemanticPolicy = { ...DEFAULT_SEMANTIC_POLICY, ...input.policy };
@@ -121,7 +124,7 @@ export function decideSemanticHit(input: SemanticHitInput): SemanticDecision {
   const threshold = base + level.similarityOffset;
   if (!(input.similarity >= threshold)) return { hit: false, reason: 'below-threshold', threshold };
   const verification = verifyNearMiss(input.query, input.candidate, {
-    maxTopicDifference: level.maxTopicDifference,
+    maxTopicShare: level.maxTopicShare,
   });
   if (!verification.ok)
     return {
@@ -130,7 +133,7 @@ export function decideSemanticHit(input: SemanticHitInput): SemanticDecision {
       threshold,
       detail: verification.detail,
     };
-  const required = threshold + policy.similarityPerTopicWord * verification.topicDifference;
+  const required = threshold + policy.similarityPerTopicShare * verification.topicShare;
   if (input.similarity < required)
     return {
       hit: false,

@@ -126,6 +126,8 @@ export function optimizeTokens(
     const result = strategy.apply(current, ctx);
     if (!result.applied || !keepsInvariants(current, result.body)) continue;
     const after = counter.messages(result.body.messages);
+    // BPE is not monotonic: a rewrite can, rarely, tokenize longer. Then it is not worth it.
+    if (strategy.affects === 'prompt' && after > tokens) continue;
     steps.push({ name: strategy.name, risk: strategy.risk, savedTokens: tokens - after });
     current = result.body;
     tokens = after;
