@@ -15,6 +15,8 @@ const cachedAnswerSchema = z.object({
 
 export interface ExactCacheOptions {
   prefix: string;
+  /** Key namespace: `exact` (tier 1, default) or `step` (tier-3 step outputs). */
+  tier?: 'exact' | 'step';
   /** Most entries kept per tenant; the least recently used beyond it are evicted. */
   maxEntriesPerTenant: number;
   /** Answers larger than this (bytes of JSON) are not cached. */
@@ -43,7 +45,8 @@ return over`;
  * `maxEntriesPerTenant`, least recently used evicted first.
  */
 export function createRedisExactCache(redis: Redis, options: ExactCacheOptions): ExactCache {
-  const tenantPrefix = (tenantId: string) => `${options.prefix}:cache:exact:{${tenantId}}`;
+  const tier = options.tier ?? 'exact';
+  const tenantPrefix = (tenantId: string) => `${options.prefix}:cache:${tier}:{${tenantId}}`;
   const keyOf = (tenantId: string, key: string) => `${tenantPrefix(tenantId)}:${key}`;
   const lruOf = (tenantId: string) => `${tenantPrefix(tenantId)}#lru`;
   return {

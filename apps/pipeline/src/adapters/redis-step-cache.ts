@@ -1,35 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { chatOutputSchema, parseJsonWith, usageSchema, z } from '@asahi/contracts';
 import type { Redis } from '@asahi/queue';
 import type { ExactCache, StepLease, StepLock } from '@asahi/stages';
-
-/** A stored step output; anything else (truncated, older layout) reads as a miss. */
-const cachedStepSchema = z.object({
-  output: chatOutputSchema,
-  usage: usageSchema,
-  model: z.string(),
-  provider: z.string(),
-  costUsd: z.number().nonnegative(),
-  cachedAt: z.string(),
-});
+import { createRedisExactCache } from './redis-exact-cache';
 
 /**
- * Tier-3 step cache in Redis: `<prefix>:cache:step:{<tenantId>}:<stepKey>`. The tenant id is in
- * every key, so one tenant never reads another's steps even though step keys are tenant-free.
+ * Tier-3 step cache in Redis: `<prefix>:cache:step:{<tenantId>}:<stepKey>`, the exact cache's
+ * layout and bounds under its own name. The tenant id is in every key, so one tenant never reads
+ * another's steps even though step keys are tenant-free.
  */
-export function createRedisStepCache(redis: Redis, prefix: string): ExactCache {
-  const keyOf = (tenantId: string, key: string) => `${prefix}:cache:step:{${tenantId}}:${key}`;
-  return {
-    async get(tenantId, key) {
-      const raw = await redis.get(keyOf(tenantId, key));
-      if (raw === null) return null;
-      const parsed = parseJsonWith(cachedStepSchema, raw);
-      return parsed.ok ? parsed.value : null;
-    },
-    async set(tenantId, key, answer, ttlSeconds) {
-      await redis.set(keyOf(tenantId, key), JSON.stringify(answer), 'EX', ttlSeconds);
-    },
-  };
+export function createRedisStepCache(
+  redis: Redis,
+  prefix: string,
+  bounds: { maxEntriesPerTenant: number; maxEntryBytes: number } = {
+    maxEntriesPerTenant: 100_000,
+    maxEntryBytes: 256 * 1024,
+  },
+): ExactCache {
+  return createRedisExactCache(redis, { prefix, tier: 'step', ...bounds });
 }
 
 // Deletes the lock only if it still holds our token, so a lease that outlived its TTL cannot
