@@ -1,2 +1,4 @@
 export { createLocalEmbedder } from './local.embedder';
 export type { LocalEmbedderOptions } from './local.embedder';
+export { createThreadedEmbedder } from './threaded.embedder';
+export type { ThreadedEmbedderOptions } from './threaded.embedder';

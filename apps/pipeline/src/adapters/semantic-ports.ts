@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { createLocalEmbedder } from '@asahi/embedder-local';
+import { createThreadedEmbedder } from '@asahi/embedder-local';
 import type { LlmMetrics } from '@asahi/metrics';
 import { createOpenAiEmbedder } from '@asahi/provider-openai';
 import type { Redis } from '@asahi/queue';
@@ -21,9 +21,8 @@ export async function createSemanticPorts(
           client: new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL }),
           model: config.EMBEDDING_MODEL,
         })
-      : await createLocalEmbedder();
-  // The first call compiles the model's kernels (~100 ms): pay that now, not in a request's budget.
-  await embedder.embed(['warm up']).catch(() => undefined);
+      : // Off the event loop, so the request's time budget can fire while the model computes.
+        await createThreadedEmbedder();
   // The Pinecone SDK is only loaded when it is configured.
   const index: VectorIndex =
     config.VECTOR_INDEX === 'pinecone'
