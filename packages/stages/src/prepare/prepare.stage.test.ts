@@ -284,3 +284,17 @@ describe('cache keys', () => {
     );
   });
 });
+
+describe('canonical tier and code', () => {
+  it('never serves code from the canonical form, where case matters', async () => {
+    const cache = mapCache();
+    const first = ask('Fix this Python: def Foo(x): return X + 1');
+    const key = canonicalCacheKey(first, 'safe');
+    if (key) await cache.set(base.tenantId, key, answer('fixed'), 60);
+    const retyped = ask('fix this python: def foo(x): return x + 1');
+    const out = await prepareRequest(retyped, { cache, clock }, {}, explicit);
+    expect(out.trace.taskType).toBe('code');
+    expect(out.kind).toBe('dispatch');
+    if (out.kind === 'dispatch') expect(out.plan.aliasKeys).toEqual([]);
+  });
+});

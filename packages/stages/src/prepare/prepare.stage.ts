@@ -13,6 +13,7 @@ import { enrichRequest, type FeatureReader, type TemplateReader } from '../enric
 import type { CachedAnswer, Clock, ExactCache } from '../ports';
 import { buildResult } from '../result-builder';
 import { detectTaskType, routeRequest, type ModelProfile } from '../routing/index';
+import { DEFAULT_SEMANTIC_POLICY } from '../semantic/index';
 import { optimizeTokens, resolveOptimizationMode } from '../tokens/index';
 import { canonicalCacheKey, requestCacheKey, semanticScope } from './cache-keys';
 import { lookupSemantic, type SemanticPorts } from './semantic-lookup';
@@ -105,8 +106,12 @@ export async function prepareRequest(
   trace.taskType = taskType;
   const baselineModel = baselineModelOf(request, policy);
   const cacheKey = decision.read || decision.write ? requestCacheKey(request, optimization) : null;
+  // Case folding would break identifiers: code never matches on the canonical form.
+  const canonicalAllowed = DEFAULT_SEMANTIC_POLICY.canonicalTaskTypes.includes(taskType);
   const canonicalKey =
-    decision.read || decision.write ? canonicalCacheKey(request, optimization) : null;
+    (decision.read || decision.write) && canonicalAllowed
+      ? canonicalCacheKey(request, optimization)
+      : null;
 
   if (cacheKey && decision.read) {
     const hit = await ports.cache.get(request.tenantId, cacheKey);

@@ -19,10 +19,10 @@ export interface IvfOptions {
 }
 
 export const DEFAULT_IVF_OPTIONS: IvfOptions = {
-  minCandidates: 4096,
+  minCandidates: 2048,
   minProbes: 8,
   trainIterations: 10,
-  assignCells: 2,
+  assignCells: 3,
 };
 
 /** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
