@@ -8,12 +8,15 @@ interface Row {
   jobStatus: string;
   cacheTier: string;
   costUsd: number;
+  baselineCostUsd: number;
+  model: string;
   ms: number;
 }
 
 /**
  * A small workload that shows the path end to end: a sync request, an async request whose
- * webhook a local receiver verifies, and the same prompt three times (the repeats hit the cache).
+ * webhook a local receiver verifies, the same prompt three times (the repeats hit the cache), a
+ * paraphrase (semantic cache) and an AUTOPILOT request (routed to a cheaper model).
  */
 export async function runDemoWorkload(
   apiUrl: string,
@@ -56,7 +59,7 @@ export async function runDemoWorkload(
     const json = (await res.json()) as {
       id: string;
       status: string;
-      result?: { cacheTier: string; costUsd: number };
+      result?: { cacheTier: string; costUsd: number; baselineCostUsd: number; model: string };
     };
     return {
       kind,
@@ -65,6 +68,8 @@ export async function runDemoWorkload(
       jobStatus: json.status,
       cacheTier: json.result?.cacheTier ?? '-',
       costUsd: json.result?.costUsd ?? 0,
+      baselineCostUsd: json.result?.baselineCostUsd ?? 0,
+      model: json.result?.model ?? '-',
       ms: Date.now() - started,
     };
   };
@@ -84,13 +89,25 @@ export async function runDemoWorkload(
     rows.push(asyncRow);
     for (let i = 1; i <= 3; i++)
       rows.push(await post(`repeat #${i}`, chat('What is the capital of Japan?'), true));
+    rows.push(await post('question', chat('How do I make my houseplants grow faster?'), true));
+    rows.push(await post('paraphrase', chat('How can I make my houseplants grow faster?'), true));
+    const review = 'Classify this review as positive or negative: "Arrived broken."';
+    rows.push(
+      await post(
+        'autopilot',
+        { ...chat(review), model: 'gpt-4o', routing: { mode: 'autopilot' } },
+        true,
+      ),
+    );
     const deadline = Date.now() + 30_000;
     while (!webhook && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     log('demo workload:');
-    log('  kind            http  status      cache  cost (USD)    ms');
+    log(
+      '  kind            http  status      cache      model          cost (USD)    baseline      ms',
+    );
     for (const r of rows)
       log(
-        `  ${r.kind.padEnd(15)} ${String(r.status).padEnd(5)} ${r.jobStatus.padEnd(11)} ${r.cacheTier.padEnd(6)} ${r.costUsd.toFixed(8).padEnd(13)} ${r.ms}`,
+        `  ${r.kind.padEnd(15)} ${String(r.status).padEnd(5)} ${r.jobStatus.padEnd(11)} ${r.cacheTier.padEnd(10)} ${r.model.padEnd(14)} ${r.costUsd.toFixed(8).padEnd(13)} ${r.baselineCostUsd.toFixed(8).padEnd(13)} ${r.ms}`,
       );
     log(
       webhook

@@ -22,7 +22,7 @@ export async function seedDevTenant(prisma: PrismaClient, keysFile: string): Pro
     ]);
     if (api?.tenantId === 'demo' && admin?.roles.includes('admin')) return saved;
   }
-  const api = await createApiKey(prisma, 'demo', 'dev key', ['submitter', 'reader']);
+  const api = await createApiKey(prisma, 'demo', 'dev key', ['submitter', 'reader', 'enrichment']);
   const admin = await createApiKey(prisma, 'demo', 'dev admin key', [
     'admin',
     'submitter',

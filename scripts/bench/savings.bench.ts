@@ -1,6 +1,6 @@
 /**
  * `npm run bench:savings -- --prompts FILE --pairs FILE [--requests N] [--concurrency C]
- *   [--seed S] [--model M]` — replays a workload built from any prompts and labelled pairs files
+ *   [--seed S] [--model M] [--sim-latency-ms MS] [--pipeline-env K=V ...]` — replays a workload built from any prompts and labelled pairs files
  * (shared formats; see scripts/bench/savings/workload.ts) through the running platform started
  * here as processes (simulator as the provider), and prints cost against baseline and savings %,
  * hit rate per tier, wrong hits (where labels or prompt identity tell), token reduction %, and
@@ -13,17 +13,27 @@ import { createApiKey, createDb, createTestDatabase, upsertTenant } from '@asahi
 import { infraDown, infraUp } from '@asahi/local-infra';
 import { startStack } from '@asahi/testing';
 import { withConcurrency } from './stats';
-import { scoreRun, type Answered } from './savings/score';
-import { buildWorkload, DEFAULT_WORKLOAD, type PairRow, type PromptRow } from './savings/workload';
+import { scoreRun, summaryLines, type Answered } from './savings/score';
+import {
+  BENCH_TEMPLATE,
+  buildWorkload,
+  DEFAULT_WORKLOAD,
+  type PairRow,
+  type PromptRow,
+} from './savings/workload';
 
 const { values } = parseArgs({
   options: {
     prompts: { type: 'string', default: '../shared/data/prompts.dev.jsonl' },
     pairs: { type: 'string', default: '../shared/data/paraphrase-pairs.dev.jsonl' },
     requests: { type: 'string', default: String(DEFAULT_WORKLOAD.requests) },
-    concurrency: { type: 'string', default: '6' },
+    concurrency: { type: 'string', default: '12' },
+    /** Simulated provider latency: a real LLM call takes hundreds of ms, which the caches save. */
+    'sim-latency-ms': { type: 'string', default: '300' },
     seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) },
     model: { type: 'string', default: DEFAULT_WORKLOAD.model },
+    /** Extra pipeline environment, e.g. --pipeline-env SEMANTIC_BUDGET_MS=150 (repeatable). */
+    'pipeline-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -58,15 +68,27 @@ const stack = await startStack({
   namespace,
   infra: { ...infra, databaseUrl: database.url },
   logLevel: 'warn',
+  simEnv: { SIM_LATENCY_MS: values['sim-latency-ms']! },
+  env: {
+    pipeline: Object.fromEntries(
+      (values['pipeline-env'] ?? []).map((kv) => [
+        kv.split('=')[0]!,
+        kv.split('=').slice(1).join('='),
+      ]),
+    ),
+  },
 });
 try {
   const keys: Record<string, string> = {};
   for (const [tenant, policy] of Object.entries(TENANTS)) {
     await upsertTenant(db.prisma, { id: tenant, name: tenant, settings: { policy } });
-    keys[tenant] = (await createApiKey(db.prisma, tenant, 'bench')).key;
+    const roles = ['submitter', 'reader', 'enrichment'];
+    keys[tenant] = (await createApiKey(db.prisma, tenant, 'bench', roles)).key;
   }
+  await seedFeatures(stack.ingestUrls[0]!, Object.values(keys));
   const api = stack.ingestUrls[0]!;
   const report: Record<string, unknown> = {};
+  const summaries: string[] = [];
   for (const tenant of Object.keys(TENANTS)) {
     const answers: Answered[] = [];
     const t0 = performance.now();
@@ -91,15 +113,38 @@ try {
     );
     const seconds = (performance.now() - t0) / 1000;
     const done = answers.filter(Boolean);
-    report[tenant] = { errors, seconds: Math.round(seconds), ...scoreRun(done) };
+    const scored = scoreRun(done);
+    report[tenant] = { errors, seconds: Math.round(seconds), ...scored };
+    summaries.push(...summaryLines(tenant, scored));
     log(`${tenant}: ${done.length} answered, ${errors} errors in ${Math.round(seconds)} s`);
   }
   console.log(JSON.stringify(report, null, 2));
+  for (const line of summaries) console.log(line);
 } finally {
   await stack.stop();
   await db.close();
   await database.drop();
   if (infra.started.length > 0) await infraDown({ only: infra.started, log });
+}
+
+/** The template and user features the enriched requests read, for every tenant, via the API. */
+async function seedFeatures(api: string, tenantKeys: string[]) {
+  const put = async (key: string, path: string, body: unknown) => {
+    const res = await fetch(`${api}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
+  };
+  for (const key of tenantKeys) {
+    const { id, ...template } = BENCH_TEMPLATE;
+    await put(key, `/v1/templates/${id}`, template);
+    for (let u = 0; u < DEFAULT_WORKLOAD.users; u++)
+      await put(key, `/v1/features/user/u${u}`, {
+        values: { name: `User ${u}`, plan: u % 3 === 0 ? 'gold' : 'free' },
+      });
+  }
 }
 
 function toAnswered(

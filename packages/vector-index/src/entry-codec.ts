@@ -15,7 +15,11 @@ export interface DecodedEntry {
   expiresAt: number;
 }
 
-export function encodeEntry(vector: Float32Array, metadata: VectorMetadata, expiresAt: number): Buffer {
+export function encodeEntry(
+  vector: Float32Array,
+  metadata: VectorMetadata,
+  expiresAt: number,
+): Buffer {
   const vectorBytes = vector.length * 4;
   const json = Buffer.from(JSON.stringify(metadata), 'utf8');
   const out = Buffer.allocUnsafe(HEADER_BYTES + vectorBytes + json.length);

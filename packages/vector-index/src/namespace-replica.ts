@@ -129,7 +129,8 @@ export class NamespaceReplica {
       const id = text(upserts[i]);
       const value = upserts[i + 1];
       const entry = Buffer.isBuffer(value) ? decodeEntry(value, this.ctx.dims) : undefined;
-      if (entry && entry.expiresAt > now) store.put(id, entry.vectorBytes, entry.metadata, entry.expiresAt);
+      if (entry && entry.expiresAt > now)
+        store.put(id, entry.vectorBytes, entry.metadata, entry.expiresAt);
       else store.remove(id);
     }
     for (const id of deletes) store.remove(text(id));

@@ -3,8 +3,13 @@ import type { Redis } from 'ioredis';
 import { AppError } from '@asahi/errors';
 import type { Clock, VectorEntry, VectorIndex, VectorMatch } from '@asahi/stages';
 import { encodeEntry } from './entry-codec';
-import { NamespaceReplica, namespaceKeys, type ReplicaContext, type WriteOutcome } from './namespace-replica';
-import { defineVectorScripts, type Reply } from './redis-scripts';
+import {
+  NamespaceReplica,
+  namespaceKeys,
+  type ReplicaContext,
+  type WriteOutcome,
+} from './namespace-replica';
+import { defineVectorScripts, type Reply, type VectorScripts } from './redis-scripts';
 import { DEFAULT_ANN_OPTIONS, type AnnOptions } from './replica-store';
 
 export interface RedisVectorIndexOptions {
@@ -61,119 +66,141 @@ const DAY_S = 86_400;
 const KEY_GRACE_MS = 60_000;
 
 export function createRedisVectorIndex(options: RedisVectorIndexOptions): RedisVectorIndex {
-  const { redis, prefix, dimensions: dims } = options;
-  const maxEntries = options.maxEntriesPerNamespace ?? 100_000;
-  const defaultTtl = options.defaultTtlSeconds ?? 7 * DAY_S;
-  const clock = options.clock ?? { now: () => Date.now() };
-  const tombLimit = options.tombstoneLimit ?? Math.max(10_000, maxEntries);
-  const expireBatch = options.expireBatch ?? 256;
-  const writeBatch = options.writeBatchSize ?? 500;
-  const maxReplicas = options.maxReplicatedNamespaces ?? 64;
-  const scripts = defineVectorScripts(redis);
-  const ctx: ReplicaContext = {
-    redis,
-    scripts,
-    dims,
-    ann: { ...DEFAULT_ANN_OPTIONS, ...options.ann },
-    syncPageSize: options.syncPageSize ?? 2000,
-    loadBatchSize: options.loadBatchSize ?? 1000,
-    now: () => clock.now(),
-  };
-  const replicas = new Map<string, NamespaceReplica>();
+  return new RedisReplicatedVectorIndex(options);
+}
 
-  const replicaFor = (namespace: string): NamespaceReplica => {
-    let replica = replicas.get(namespace);
-    if (replica) replicas.delete(namespace);
-    else replica = new NamespaceReplica(ctx, namespaceKeys(prefix, namespace));
-    replicas.set(namespace, replica); // most recently used last
-    if (replicas.size > maxReplicas) replicas.delete(replicas.keys().next().value!);
-    return replica;
-  };
+class RedisReplicatedVectorIndex implements RedisVectorIndex {
+  readonly name = 'redis-replicated';
+  private readonly maxEntries: number;
+  private readonly defaultTtl: number;
+  private readonly clock: Clock;
+  private readonly tombLimit: number;
+  private readonly scripts: VectorScripts;
+  private readonly ctx: ReplicaContext;
+  /** Least recently queried first. */
+  private readonly replicas = new Map<string, NamespaceReplica>();
 
-  const checkVector = (v: Float32Array, what: string) => {
-    if (v.length !== dims)
-      throw new AppError('invalid_request', `${what} has ${v.length} dimensions, the index ${dims}`);
-  };
+  constructor(private readonly options: RedisVectorIndexOptions) {
+    this.maxEntries = options.maxEntriesPerNamespace ?? 100_000;
+    this.defaultTtl = options.defaultTtlSeconds ?? 7 * DAY_S;
+    const clock = (this.clock = options.clock ?? { now: () => Date.now() });
+    this.tombLimit = options.tombstoneLimit ?? Math.max(10_000, this.maxEntries);
+    this.scripts = defineVectorScripts(options.redis);
+    this.ctx = {
+      redis: options.redis,
+      scripts: this.scripts,
+      dims: options.dimensions,
+      ann: { ...DEFAULT_ANN_OPTIONS, ...options.ann },
+      syncPageSize: options.syncPageSize ?? 2000,
+      loadBatchSize: options.loadBatchSize ?? 1000,
+      now: () => clock.now(),
+    };
+  }
 
-  async function upsertBatch(namespace: string, entries: VectorEntry[], ttlSeconds: number) {
-    const keys = namespaceKeys(prefix, namespace);
-    const now = clock.now();
+  async upsert(namespace: string, entries: VectorEntry[], options?: { ttlSeconds?: number }) {
+    const ttlSeconds = options?.ttlSeconds ?? this.defaultTtl;
+    if (!(ttlSeconds > 0)) throw new AppError('invalid_request', 'ttlSeconds must be positive');
+    for (const e of entries) this.checkVector(e.vector, `vector ${e.id}`);
+    const batch = this.options.writeBatchSize ?? 500;
+    for (let i = 0; i < entries.length; i += batch)
+      await this.upsertBatch(namespace, entries.slice(i, i + batch), ttlSeconds);
+  }
+
+  async query(
+    namespace: string,
+    vector: Float32Array,
+    options: { topK: number; minScore?: number },
+  ): Promise<VectorMatch[]> {
+    this.checkVector(vector, 'query vector');
+    if (options.topK < 1) return [];
+    const replica = this.replicaFor(namespace);
+    await replica.sync();
+    return replica.store!.search(vector, { ...options, now: this.clock.now() });
+  }
+
+  async delete(namespace: string, ids: string[]) {
+    if (ids.length === 0) return;
+    const keys = namespaceKeys(this.options.prefix, namespace);
+    const reply = await this.scripts.remove(keys.all, [this.tombLimit, ...ids]);
+    const removed = idsOf(reply[3]);
+    this.replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
+      for (const id of removed) store.remove(id);
+    });
+  }
+
+  async stats(namespace: string): Promise<NamespaceStats> {
+    const keys = namespaceKeys(this.options.prefix, namespace);
+    const [entries, meta] = await Promise.all([
+      this.options.redis.hlen(keys.entries),
+      this.options.redis.hmget(keys.meta, 'evicted', 'expired'),
+    ]);
+    const store = this.replicas.get(namespace)?.store;
+    return {
+      entries,
+      evicted: Number(meta[0] ?? 0),
+      expired: Number(meta[1] ?? 0),
+      ...(store && {
+        replica: {
+          entries: store.size,
+          indexed: store.indexed,
+          typedArrayBytes: store.typedArrayBytes,
+          lastBuildMs: store.lastBuildMs,
+        },
+      }),
+    };
+  }
+
+  sync(namespace: string): Promise<void> {
+    return this.replicaFor(namespace).sync();
+  }
+
+  dropReplicas(): void {
+    this.replicas.clear();
+  }
+
+  private async upsertBatch(namespace: string, entries: VectorEntry[], ttlSeconds: number) {
+    const keys = namespaceKeys(this.options.prefix, namespace);
+    const now = this.clock.now();
     const expiresAt = now + ttlSeconds * 1000;
     const args: (string | Buffer | number)[] = [
       now,
-      randomUUID(),
-      maxEntries,
-      tombLimit,
+      randomUUID(), // becomes the epoch if this write creates the namespace
+      this.maxEntries,
+      this.tombLimit,
       Math.ceil(ttlSeconds * 1000) + KEY_GRACE_MS,
-      expireBatch,
+      this.options.expireBatch ?? 256,
     ];
-    for (const e of entries) args.push(e.id, encodeEntry(e.vector, e.metadata, expiresAt), expiresAt);
-    const reply = await scripts.upsert(keys.all, args);
+    for (const e of entries)
+      args.push(e.id, encodeEntry(e.vector, e.metadata, expiresAt), expiresAt);
+    const reply = await this.scripts.upsert(keys.all, args);
     const expired = idsOf(reply[3]);
     const evicted = idsOf(reply[4]);
-    if (evicted.length > 0) options.onEvict?.(namespace, evicted.length);
-    replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
+    if (evicted.length > 0) this.options.onEvict?.(namespace, evicted.length);
+    this.replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
       for (const id of expired) store.remove(id);
       for (const e of entries) store.put(e.id, e.vector, e.metadata, expiresAt);
       for (const id of evicted) store.remove(id);
     });
   }
 
-  return {
-    name: 'redis-replicated',
+  private replicaFor(namespace: string): NamespaceReplica {
+    let replica = this.replicas.get(namespace);
+    if (replica) this.replicas.delete(namespace);
+    else replica = new NamespaceReplica(this.ctx, namespaceKeys(this.options.prefix, namespace));
+    this.replicas.set(namespace, replica);
+    if (this.replicas.size > (this.options.maxReplicatedNamespaces ?? 64))
+      this.replicas.delete(this.replicas.keys().next().value!);
+    return replica;
+  }
 
-    async upsert(namespace, entries, upsertOptions) {
-      const ttlSeconds = upsertOptions?.ttlSeconds ?? defaultTtl;
-      if (!(ttlSeconds > 0)) throw new AppError('invalid_request', 'ttlSeconds must be positive');
-      for (const e of entries) checkVector(e.vector, `vector ${e.id}`);
-      for (let i = 0; i < entries.length; i += writeBatch)
-        await upsertBatch(namespace, entries.slice(i, i + writeBatch), ttlSeconds);
-    },
-
-    async query(namespace, vector, queryOptions): Promise<VectorMatch[]> {
-      checkVector(vector, 'query vector');
-      if (queryOptions.topK < 1) return [];
-      const replica = replicaFor(namespace);
-      await replica.sync();
-      return replica.store!.search(vector, { ...queryOptions, now: clock.now() });
-    },
-
-    async delete(namespace, ids) {
-      if (ids.length === 0) return;
-      const keys = namespaceKeys(prefix, namespace);
-      const reply = await scripts.remove(keys.all, [tombLimit, ...ids]);
-      const removed = idsOf(reply[3]);
-      replicas.get(namespace)?.applyOwnWrite(outcomeOf(reply), (store) => {
-        for (const id of removed) store.remove(id);
-      });
-    },
-
-    async stats(namespace) {
-      const keys = namespaceKeys(prefix, namespace);
-      const [entries, meta] = await Promise.all([
-        redis.hlen(keys.entries),
-        redis.hmget(keys.meta, 'evicted', 'expired'),
-      ]);
-      const store = replicas.get(namespace)?.store;
-      return {
-        entries,
-        evicted: Number(meta[0] ?? 0),
-        expired: Number(meta[1] ?? 0),
-        ...(store && {
-          replica: {
-            entries: store.size,
-            indexed: store.indexed,
-            typedArrayBytes: store.typedArrayBytes,
-            lastBuildMs: store.lastBuildMs,
-          },
-        }),
-      };
-    },
-
-    sync: (namespace) => replicaFor(namespace).sync(),
-
-    dropReplicas: () => replicas.clear(),
-  };
+  private checkVector(v: Float32Array, what: string) {
+    const dims = this.options.dimensions;
+    if (v.length !== dims)
+      throw new AppError(
+        'invalid_request',
+        `${what} has ${v.length} dimensions, the index ${dims}`,
+      );
+  }
 }
 
 function idsOf(reply: Reply | undefined): string[] {

@@ -67,13 +67,23 @@ export class ReplicaStore {
     return this.ivf !== undefined;
   }
 
+  /** Entry count the current index was trained on (undefined without an index). */
+  get trainedSize(): number | undefined {
+    return this.ivf?.trainedSize;
+  }
+
   /** Bytes held in typed arrays (vectors, expiry, index); ids and metadata objects are extra. */
   get typedArrayBytes(): number {
     return this.slab.byteLength + this.expiresAt.byteLength + (this.ivf?.byteLength ?? 0);
   }
 
   /** Inserts or replaces; `vector` is a Float32Array or its little-endian bytes. */
-  put(id: string, vector: Float32Array | Uint8Array, metadata: VectorMetadata, expiresAt: number): void {
+  put(
+    id: string,
+    vector: Float32Array | Uint8Array,
+    metadata: VectorMetadata,
+    expiresAt: number,
+  ): void {
     let slot = this.slotOf.get(id);
     if (slot === undefined) {
       slot = this.slab.allocate();

@@ -44,7 +44,12 @@ export function scoreRun(answers: Answered[]) {
       if (servedA && !a.item.duplicate) pairHitsNonDup++;
     }
     if (owner === undefined) firstAnswerOf.set(key, a.item.answerGroup);
-    else if (a.cacheTier !== 'none' && owner !== a.item.answerGroup) wrong++;
+    else if (
+      a.cacheTier !== 'none' &&
+      owner !== a.item.answerGroup &&
+      !(a.item.alsoRight ?? []).includes(owner)
+    )
+      wrong++;
   }
   const sum = (f: (a: Answered) => number) => answers.reduce((acc, a) => acc + f(a), 0);
   const cost = sum((a) => a.costUsd);
@@ -90,4 +95,22 @@ export function scoreRun(answers: Answered[]) {
       tokens: latency('tokens'),
     },
   };
+}
+
+/** The few lines a reader wants from a scored run. */
+export function summaryLines(name: string, r: ReturnType<typeof scoreRun>): string[] {
+  const lat = (x: { p50: number; p99: number } | null) => (x ? `${x.p50}/${x.p99}` : '-');
+  const pairs = r.labelledPairs;
+  return [
+    `${name}: ${r.succeeded}/${r.requests} succeeded; cost $${r.costUsd} vs baseline $${r.baselineCostUsd} → saved ${r.savingsPercent}%`,
+    `  saved by stage (USD): ${Object.entries(r.savedUsdByStage)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  hit rate %: ${Object.entries(r.hitRatePercent)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  wrong hits: ${r.wrongHits} (${r.wrongHitRatePercentOfHits}% of hits); labelled pairs: ${pairs.duplicatesServedFromCache}/${pairs.duplicates} duplicates served, ${pairs.nonDuplicatesServedFromCache}/${pairs.nonDuplicates} non-duplicates served`,
+    `  prompt token reduction: ${r.tokenReductionPercent}%`,
+    `  added latency ms p50/p99: prepare ${lat(r.addedLatencyMs.prepare)}, semantic ${lat(r.addedLatencyMs.semantic)}, tokens ${lat(r.addedLatencyMs.tokens)}, enrichment ${lat(r.addedLatencyMs.enrichment)}`,
+  ];
 }

@@ -15,7 +15,8 @@ export interface PairRow {
   duplicate: boolean;
 }
 
-export type ItemKind = 'repeat' | 'rephrase' | 'pair-a' | 'pair-b' | 'context' | 'steps';
+export type ItemKind =
+  'repeat' | 'rephrase' | 'pair-a' | 'pair-b' | 'context' | 'steps' | 'enriched';
 
 /** One request to send, in order, with what we know about it for scoring. */
 export interface WorkloadItem {
@@ -26,6 +27,8 @@ export interface WorkloadItem {
   duplicate?: boolean;
   /** For pair-b: the answer group of its pair-a. */
   pairOf?: string;
+  /** Other groups whose answer is also right (an enriched request that fell back un-enriched). */
+  alsoRight?: string[];
   body: Record<string, unknown>;
 }
 
@@ -38,7 +41,9 @@ export interface WorkloadOptions {
   model: string;
   maxTokens: number;
   /** Fractions of the mix; the rest is repeat traffic. */
-  share: { rephrase: number; pairs: number; context: number; steps: number };
+  share: { rephrase: number; pairs: number; context: number; steps: number; enriched: number };
+  /** Users with feature-store entries the enriched requests are about (`u0`…). */
+  users: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
@@ -48,7 +53,15 @@ export const DEFAULT_WORKLOAD: WorkloadOptions = {
   zipfS: 1.0,
   model: 'gpt-4o',
   maxTokens: 200,
-  share: { rephrase: 0.08, pairs: 0.3, context: 0.1, steps: 0.07 },
+  share: { rephrase: 0.08, pairs: 0.3, context: 0.1, steps: 0.07, enriched: 0.05 },
+  users: 20,
+};
+
+/** The prompt template the enriched requests use (`PUT /v1/templates/bench-support`). */
+export const BENCH_TEMPLATE = {
+  id: 'bench-support',
+  template: 'You help {{user.name}}, a customer on the {{user.plan}} plan. Be brief.',
+  features: ['user.name', 'user.plan'],
 };
 
 /** mulberry32: small, fast, good enough for reproducible sampling. */
@@ -178,7 +191,7 @@ export function buildWorkload(
     const question = pool[Math.floor(random() * pool.length)]!;
     items.push({
       kind: 'context',
-      answerGroup: `ctx:${i}`,
+      answerGroup: `ctx:${doc.id}:${question.id}`,
       body: chat(options, [
         { role: 'system', content: 'You are a helpful assistant.   Answer   concisely.\n\n\n' },
         { role: 'user', content: `Here is a document:\n\n${doc.prompt}\n\nPlease read it.` },
@@ -193,7 +206,7 @@ export function buildWorkload(
     const question = pool[Math.floor(random() * pool.length)]!.prompt.slice(0, 200);
     items.push({
       kind: 'steps',
-      answerGroup: `steps:${i}`,
+      answerGroup: `steps:${doc.id}:${question}`,
       body: {
         model: options.model,
         messages: [{ role: 'user', content: question }],
@@ -209,6 +222,20 @@ export function buildWorkload(
             },
           ],
         },
+      },
+    });
+  }
+  for (let i = 0; i < count(options.share.enriched); i++) {
+    const p = pool[zipf()]!;
+    const user = `u${Math.floor(random() * options.users)}`;
+    items.push({
+      kind: 'enriched',
+      answerGroup: `e:${user}:${p.id}`,
+      // Past its time budget enrichment falls back to the plain prompt, whose answer is right.
+      alsoRight: [`p:${p.id}`],
+      body: {
+        ...chat(options, [{ role: 'user', content: p.prompt }]),
+        enrichment: { templateId: BENCH_TEMPLATE.id, entities: { user } },
       },
     });
   }

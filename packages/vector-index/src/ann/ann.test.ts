@@ -27,6 +27,20 @@ function best(search: (top: TopK) => void, k = 1): number[] {
   return Array.from(top.slots.subarray(0, top.size));
 }
 
+describe('dot', () => {
+  it.each([1, 7, 8, 9, 17, 512])(
+    'matches the plain sum over %i dimensions, at any offset',
+    (dims) => {
+      const rng = createRng(dims);
+      const a = Float32Array.from({ length: dims + 3 }, () => rng.gaussian());
+      const b = Float32Array.from({ length: dims + 5 }, () => rng.gaussian());
+      let expected = 0;
+      for (let j = 0; j < dims; j++) expected += a[3 + j]! * b[5 + j]!;
+      expect(dot(a, 3, b, 5, dims)).toBeCloseTo(expected, 4);
+    },
+  );
+});
+
 describe('TopK', () => {
   it.each([
     { k: 3, pushes: [0.1, 0.9, 0.5, 0.7, 0.2], slots: [1, 3, 2], scores: [0.9, 0.7, 0.5] },
@@ -79,7 +93,10 @@ describe('trainSphericalKMeans', () => {
     const topicOf = (row: number) => {
       let bestTopic = 0;
       for (let t = 1; t < 8; t++)
-        if (dot(centers, t * DIMS, vectors, row * DIMS, DIMS) > dot(centers, bestTopic * DIMS, vectors, row * DIMS, DIMS))
+        if (
+          dot(centers, t * DIMS, vectors, row * DIMS, DIMS) >
+          dot(centers, bestTopic * DIMS, vectors, row * DIMS, DIMS)
+        )
           bestTopic = t;
       return bestTopic;
     };

@@ -106,7 +106,11 @@ export class IvfIndex {
     let lists = 0;
     for (const list of this.lists) lists += list.byteLength;
     return (
-      this.leafOf.byteLength + this.posInLeaf.byteLength + lists + this.leaves.byteLength + this.top.byteLength
+      this.leafOf.byteLength +
+      this.posInLeaf.byteLength +
+      lists +
+      this.leaves.byteLength +
+      this.top.byteLength
     );
   }
 
@@ -205,7 +209,12 @@ export class IvfIndex {
 }
 
 /** Brute-force scan of every live slot: exact, used below the ANN threshold and as the reference. */
-export function exactSearch(slab: VectorSlab, query: Float32Array, top: TopK, accept: AcceptSlot): number {
+export function exactSearch(
+  slab: VectorSlab,
+  query: Float32Array,
+  top: TopK,
+  accept: AcceptSlot,
+): number {
   const dims = slab.dims;
   const data = slab.data;
   const live = slab.live;

@@ -30,7 +30,12 @@ export interface ClusteredSet {
 }
 
 /** n unit vectors, each a random topic centre plus Gaussian noise of norm ≈ spread. */
-export function clusteredUnitVectors(n: number, dims: number, rng: Rng, options: ClusterOptions): ClusteredSet {
+export function clusteredUnitVectors(
+  n: number,
+  dims: number,
+  rng: Rng,
+  options: ClusterOptions,
+): ClusteredSet {
   const centers = options.centers ?? uniformUnitVectors(options.clusters, dims, rng);
   const clusters = centers.length / dims;
   const scale = options.spread / Math.sqrt(dims);
