@@ -36,8 +36,15 @@ const { values } = parseArgs({
     'recall-queries': { type: 'string', default: '300' },
     dims: { type: 'string', default: '512' },
     data: { type: 'string', default: 'both' },
+    /** ANN tuning (defaults: the index's own); e.g. --min-candidates 1536 --min-probes 6. */
+    'min-candidates': { type: 'string' },
+    'min-probes': { type: 'string' },
   },
 });
+const ANN = {
+  ...(values['min-candidates'] ? { minCandidates: Number(values['min-candidates']) } : {}),
+  ...(values['min-probes'] ? { minProbes: Number(values['min-probes']) } : {}),
+};
 const N = Number(values.entries);
 const Q = Number(values.queries);
 const R = Math.min(Q, Number(values['recall-queries']));
@@ -85,6 +92,7 @@ function newProcess(prefix: string, maxEntries: number): RedisVectorIndex {
     prefix,
     dimensions: D,
     maxEntriesPerNamespace: maxEntries,
+    ann: ANN,
   });
 }
 
