@@ -65,7 +65,28 @@ describe('toJobView', () => {
       attempts: 1,
       timings: { dispatch: 5 },
       error: null,
+      routing: null,
+      tokens: null,
+      savings: null,
     });
+  });
+
+  it('shows routing, token and savings records when the result has them', () => {
+    const routing = {
+      mode: 'autopilot',
+      taskType: 'qa',
+      requestedModel: 'gpt-4o',
+      model: 'gpt-4.1-nano',
+      reason: 'cheapest',
+    };
+    const tokens = { original: 120, optimized: 90, strategies: ['dedupe-blocks'] };
+    const savings = { cache: 0, intermediate: 0, routing: 0.01, tokens: 0.002, batch: 0 };
+    const view = toJobView({
+      ...job,
+      status: 'succeeded',
+      result: { ...result, routing, tokens, savings },
+    });
+    expect(view.result).toMatchObject({ routing, tokens, savings });
   });
 
   it('a failed job shows its error; a non-terminal job hides a stray result', () => {

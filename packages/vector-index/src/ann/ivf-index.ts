@@ -1,5 +1,6 @@
 import { pickDistinct, trainSphericalKMeans } from './kmeans';
 import type { Rng } from './rng';
+import { RowMatrix, SCORE_CHUNK } from './row-matrix';
 import { TopK } from './top-k';
 import type { VectorSlab } from './vector-slab';
 import { dot } from './vector-math';
@@ -25,6 +26,12 @@ export const DEFAULT_IVF_OPTIONS: IvfOptions = {
   assignCells: 3,
 };
 
+/**
+ * The SIMD scan scores in float32; this many extra contenders are kept and rescored exactly, so
+ * returned scores are exact and a float32 near-tie cannot push out the true best.
+ */
+const RERANK_EXTRA = 8;
+
 /** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
 export type AcceptSlot = (slot: number) => boolean;
 
@@ -43,17 +50,29 @@ export class IvfIndex {
   private readonly lists: Int32Array[];
   private readonly listSize: Int32Array;
   readonly trainedSize: number;
+  /** Leaf centroids (row-major), scored per query by the SIMD kernel. */
+  readonly leaves: Float32Array;
+  private readonly leafMatrix: RowMatrix;
+  private readonly leafIds: Int32Array;
+  // Per-query scratch, reused: a query runs synchronously, so one set per index suffices.
+  private readonly leafScores: Float32Array;
+  private shortlist = new TopK(1 + RERANK_EXTRA);
 
   private constructor(
     private readonly slab: VectorSlab,
     private readonly top: Float32Array,
     private readonly leafRange: Int32Array,
-    readonly leaves: Float32Array,
+    leafVectors: Float32Array,
     readonly leafCount: number,
     private readonly options: IvfOptions,
     slots: Int32Array,
   ) {
     this.trainedSize = slots.length;
+    this.leafMatrix = new RowMatrix(slab.dims, leafCount, slab.matrix.simd);
+    this.leafMatrix.rows.set(leafVectors);
+    this.leaves = this.leafMatrix.rows;
+    this.leafIds = Int32Array.from({ length: leafCount }, (_, l) => l);
+    this.leafScores = new Float32Array(leafCount);
     this.leafOf = new Int32Array(slab.highWater).fill(-1);
     this.posInLeaf = new Int32Array(slab.highWater);
     const expected = Math.max(4, Math.ceil((2 * slots.length) / leafCount));
@@ -65,7 +84,7 @@ export class IvfIndex {
   /** Trains on a sample of `slots` and assigns every one of them. */
   static train(slab: VectorSlab, slots: Int32Array, options: IvfOptions, rng: Rng): IvfIndex {
     const dims = slab.dims;
-    const leafTarget = Math.max(1, Math.min(4096, Math.round(Math.sqrt(slots.length))));
+    const leafTarget = Math.max(1, Math.min(SCORE_CHUNK / 2, Math.round(Math.sqrt(slots.length))));
     const topK = Math.max(1, Math.round(Math.sqrt(leafTarget)));
     const perTop = Math.ceil(leafTarget / topK);
     const sampleSize = Math.min(slots.length, Math.max(leafTarget * 16, 4096), 32_768);
@@ -109,7 +128,8 @@ export class IvfIndex {
       this.leafOf.byteLength +
       this.posInLeaf.byteLength +
       lists +
-      this.leaves.byteLength +
+      this.leafMatrix.byteLength +
+      this.leafScores.byteLength +
       this.top.byteLength
     );
   }
@@ -147,23 +167,37 @@ export class IvfIndex {
     this.leafOf[slot] = -1;
   }
 
-  /** Adds the best matches to `top`; returns how many vectors it scanned. */
+  /** Adds the best matches to `top` (exact scores); returns how many vectors it scanned. */
   search(query: Float32Array, top: TopK, accept: AcceptSlot): number {
-    const dims = this.slab.dims;
-    const data = this.slab.data;
-    const order = this.rankLeaves(query);
+    if (top.k === 0) return 0;
+    const shortlist = this.shortlistFor(top.k);
+    const matrix = this.slab.matrix;
+    matrix.setQuery(query);
+    this.rankLeaves(query);
     let scanned = 0;
-    for (let p = 0; p < order.length; p++) {
+    for (let p = 0; p < this.leafCount; p++) {
       if (p >= this.options.minProbes && scanned >= this.options.minCandidates) break;
-      const leaf = order[p]!;
+      const leaf = this.takeBestLeaf();
       const list = this.lists[leaf]!;
       const size = this.listSize[leaf]!;
-      for (let i = 0; i < size; i++) {
-        const slot = list[i]!;
-        const s = dot(query, 0, data, slot * dims, dims);
-        if (s > top.floor && accept(slot)) top.push(slot, s);
+      for (let from = 0; from < size; from += SCORE_CHUNK) {
+        const count = Math.min(SCORE_CHUNK, size - from);
+        matrix.scoreChunk(list, from, count);
+        const scores = matrix.scores;
+        for (let i = 0; i < count; i++) {
+          const s = scores[i]!;
+          if (s <= shortlist.floor) continue;
+          const slot = list[from + i]!;
+          if (accept(slot)) shortlist.push(slot, s);
+        }
       }
       scanned += size;
+    }
+    const dims = this.slab.dims;
+    const data = this.slab.data;
+    for (let i = 0; i < shortlist.size; i++) {
+      const slot = shortlist.slots[i]!;
+      top.push(slot, dot(query, 0, data, slot * dims, dims));
     }
     return scanned;
   }
@@ -188,13 +222,35 @@ export class IvfIndex {
     return leaf;
   }
 
-  private rankLeaves(query: Float32Array): Int32Array {
-    const dims = this.slab.dims;
-    const scores = new Float64Array(this.leafCount);
-    for (let l = 0; l < this.leafCount; l++) scores[l] = dot(this.leaves, l * dims, query, 0, dims);
-    const order = new Int32Array(this.leafCount);
-    for (let l = 0; l < this.leafCount; l++) order[l] = l;
-    return order.sort((a, b) => scores[b]! - scores[a]!);
+  /** Scores every leaf centroid against the query into `leafScores`. */
+  private rankLeaves(query: Float32Array): void {
+    this.leafMatrix.setQuery(query);
+    this.leafMatrix.scoreChunk(this.leafIds, 0, this.leafCount);
+    this.leafScores.set(this.leafMatrix.scores.subarray(0, this.leafCount));
+  }
+
+  /**
+   * The best leaf not yet taken (then marked taken). A query probes few leaves, so repeated
+   * selection (O(leaves) each) is cheaper than sorting all of them.
+   */
+  private takeBestLeaf(): number {
+    const scores = this.leafScores;
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let l = 0; l < this.leafCount; l++) {
+      if (scores[l]! > bestScore) {
+        bestScore = scores[l]!;
+        best = l;
+      }
+    }
+    scores[best] = Number.NEGATIVE_INFINITY;
+    return best;
+  }
+
+  private shortlistFor(k: number): TopK {
+    if (this.shortlist.k !== k + RERANK_EXTRA) this.shortlist = new TopK(k + RERANK_EXTRA);
+    this.shortlist.clear();
+    return this.shortlist;
   }
 
   private growSideArrays(min: number): void {

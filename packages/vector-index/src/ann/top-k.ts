@@ -12,6 +12,11 @@ export class TopK {
     this.scores = new Float64Array(k);
   }
 
+  /** Empties it for reuse. */
+  clear(): void {
+    this.size = 0;
+  }
+
   /** The score a candidate must beat to enter (−Infinity until full). */
   get floor(): number {
     return this.size < this.k ? Number.NEGATIVE_INFINITY : this.scores[this.k - 1]!;
