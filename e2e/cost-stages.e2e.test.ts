@@ -4,10 +4,10 @@
  * store, token optimization and intermediate step results, each seen from the client's side.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDb, createTestDatabase, upsertTenant } from '@asahi/db';
+import { createApiKey, createDb, createTestDatabase, listUsage, upsertTenant } from '@asahi/db';
 import type { Db, TestDatabase } from '@asahi/db';
 import { readInfraEndpoints, startStack, type Stack } from '@asahi/testing';
-import { apiClient, chatBody, type ApiClient } from './support';
+import { apiClient, chatBody, waitFor, type ApiClient } from './support';
 
 let stack: Stack;
 let database: TestDatabase;
@@ -157,5 +157,43 @@ describe('intermediate results', () => {
     expect(second.status).toBe('succeeded');
     expect(second.savings.intermediate).toBeGreaterThan(0);
     expect(second.costUsd).toBeLessThan(second.baselineCostUsd);
+  });
+});
+
+describe('cost accounting', () => {
+  it('aggregates cost, baseline and savings per stage into the hourly usage of each tenant', async () => {
+    const from = new Date(Date.now() - 3_600_000);
+    const to = new Date(Date.now() + 3_600_000);
+    const sum = (rows: Awaited<ReturnType<typeof listUsage>>, f: (r: (typeof rows)[0]) => number) =>
+      rows.reduce((a, r) => a + f(r), 0);
+    // Analytics folds results asynchronously: wait until every result above is counted.
+    const pilotRows = await waitFor(
+      'pilot usage',
+      async () => {
+        const rows = await listUsage(db.prisma, 'pilot', from, to);
+        return sum(rows, (r) => r.requests) >= 1 ? rows : undefined;
+      },
+      30_000,
+    );
+    expect(sum(pilotRows, (r) => r.savedRoutingUsd)).toBeGreaterThan(0);
+    expect(sum(pilotRows, (r) => r.baselineCostUsd)).toBeGreaterThan(
+      sum(pilotRows, (r) => r.costUsd),
+    );
+    const plainRows = await waitFor(
+      'plain usage',
+      async () => {
+        const rows = await listUsage(db.prisma, 'plain', from, to);
+        return sum(rows, (r) => r.savedCacheUsd) > 0 && sum(rows, (r) => r.savedTokensUsd) > 0
+          ? rows
+          : undefined;
+      },
+      30_000,
+    );
+    expect(sum(plainRows, (r) => r.cacheHits)).toBeGreaterThan(0);
+    expect(sum(plainRows, (r) => r.originalPromptTokens)).toBeGreaterThan(
+      sum(plainRows, (r) => r.promptTokens),
+    );
+    // Nothing of one tenant shows up under another.
+    expect(await listUsage(db.prisma, 'nobody', from, to)).toEqual([]);
   });
 });
