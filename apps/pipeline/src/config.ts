@@ -39,8 +39,12 @@ const schema = z.object({
   PINECONE_INDEX: z.string().optional(),
   PINECONE_HOST: z.string().url().optional(),
   SEMANTIC_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().positive().default(100_000),
-  /** Embedding plus index query must finish within this, or the request goes on with tier 1. */
-  SEMANTIC_BUDGET_MS: z.coerce.number().int().positive().default(50),
+  /**
+   * Embedding plus index query must finish within this, or the request goes on with tier 1 (the
+   * miss is still remembered when the embedding arrives). A local USE Lite embedding takes about
+   * 20–40 ms on this 2-core box; a provider call it can save takes hundreds of ms or more.
+   */
+  SEMANTIC_BUDGET_MS: z.coerce.number().int().positive().default(150),
   /** Feature-store reads must finish within this, or the prompt goes un-enriched. */
   ENRICHMENT_BUDGET_MS: z.coerce.number().int().positive().default(20),
   FEATURE_CACHE_TTL_S: z.coerce.number().int().positive().default(60),

@@ -18,6 +18,7 @@ import { createLogger } from '@asahi/logger';
 import { createEnrichmentMetrics, createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
 import { createQueue, createRedisConnection } from '@asahi/queue';
+import { countTokens } from '@asahi/stages';
 import { createFeatureStore } from './adapters/feature-store';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
 import { createSemanticPorts } from './adapters/semantic-ports';
@@ -73,6 +74,9 @@ const featureStore = createFeatureStore({
   ttlSeconds: config.FEATURE_CACHE_TTL_S,
   metrics: createEnrichmentMetrics(registry),
 });
+// Load the tokenizer ranks now (≈1 s), not inside the first request's prepare.
+if (pools.has('prepare'))
+  for (const model of ['gpt-4o', 'gpt-3.5-turbo']) countTokens('warm up', model);
 const semantic = pools.has('prepare')
   ? await createSemanticPorts(config, redis, names.queuePrefix, metrics)
   : null;

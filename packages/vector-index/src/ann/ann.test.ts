@@ -116,12 +116,12 @@ describe('trainSphericalKMeans', () => {
   });
 });
 
-describe('IvfIndex agrees with exact search', () => {
-  const n = 6000;
+describe.each([true, false])('IvfIndex agrees with exact search (SIMD: %s)', (useSimd) => {
+  const n = 12_000;
   const rng = createRng(2024);
   const { vectors, centers } = clusteredUnitVectors(n, DIMS, rng, { clusters: 60, spread: 0.8 });
   const { slab, slots } = slabOf(vectors, DIMS);
-  const ivf = IvfIndex.train(slab, slots, DEFAULT_IVF_OPTIONS, createRng(3));
+  const ivf = IvfIndex.train(slab, slots, DEFAULT_IVF_OPTIONS, createRng(3), useSimd);
 
   const recall = (queries: Float32Array[]) => {
     let hits = 0;

@@ -1,6 +1,6 @@
 import { pickDistinct, trainSphericalKMeans } from './kmeans';
 import type { Rng } from './rng';
-import { RowMatrix, SCORE_CHUNK } from './row-matrix';
+import { IvfArena, SCORE_CHUNK } from './ivf-arena';
 import { TopK } from './top-k';
 import type { VectorSlab } from './vector-slab';
 import { dot } from './vector-math';
@@ -20,25 +20,28 @@ export interface IvfOptions {
 }
 
 export const DEFAULT_IVF_OPTIONS: IvfOptions = {
-  minCandidates: 2048,
+  minCandidates: 4096,
   minProbes: 8,
   trainIterations: 10,
   assignCells: 3,
 };
 
 /**
- * The SIMD scan scores in float32; this many extra contenders are kept and rescored exactly, so
- * returned scores are exact and a float32 near-tie cannot push out the true best.
+ * The list scan scores int8 copies (error ≈ ±0.005); this many contenders beyond topK are kept
+ * and rescored exactly from the slab, so returned scores are exact and a near-tie within the
+ * quantization error cannot push out the true best.
  */
-const RERANK_EXTRA = 8;
+const RERANK_EXTRA = 32;
 
 /** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
 export type AcceptSlot = (slot: number) => boolean;
 
 /**
  * Inverted-file index over a VectorSlab: vectors are grouped into lists around k-means centroids
- * ("leaves"); a query scores every leaf centroid, then scans the best lists exactly. Scores are
- * exact dot products; only the choice of lists is approximate.
+ * ("leaves"); a query scores every leaf centroid, then scans the best lists: first their int8
+ * copies (IvfArena, SIMD), then an exact rescoring of the best few from the slab. Scores are exact
+ * dot products; the choice of lists (and, within the quantization error, the shortlist) is
+ * approximate.
  *
  * Two-level training keeps the build cheap in plain TypeScript: ~sqrt(L) top centroids, then
  * ~sqrt(L) leaves inside each top cell, so assigning a vector costs ~2·sqrt(L) dot products
@@ -50,10 +53,10 @@ export class IvfIndex {
   private readonly lists: Int32Array[];
   private readonly listSize: Int32Array;
   readonly trainedSize: number;
-  /** Leaf centroids (row-major), scored per query by the SIMD kernel. */
+  /** Leaf centroids (row-major). */
   readonly leaves: Float32Array;
-  private readonly leafMatrix: RowMatrix;
-  private readonly leafIds: Int32Array;
+  /** Leaf centroids and per-list int8 codes, where the SIMD kernels scan them. */
+  private readonly arena: IvfArena;
   // Per-query scratch, reused: a query runs synchronously, so one set per index suffices.
   private readonly leafScores: Float32Array;
   private shortlist = new TopK(1 + RERANK_EXTRA);
@@ -66,24 +69,37 @@ export class IvfIndex {
     readonly leafCount: number,
     private readonly options: IvfOptions,
     slots: Int32Array,
+    useSimd: boolean,
   ) {
     this.trainedSize = slots.length;
-    this.leafMatrix = new RowMatrix(slab.dims, leafCount, slab.matrix.simd);
-    this.leafMatrix.rows.set(leafVectors);
-    this.leaves = this.leafMatrix.rows;
-    this.leafIds = Int32Array.from({ length: leafCount }, (_, l) => l);
+    this.leaves = leafVectors;
     this.leafScores = new Float32Array(leafCount);
     this.leafOf = new Int32Array(slab.highWater).fill(-1);
     this.posInLeaf = new Int32Array(slab.highWater);
-    const expected = Math.max(4, Math.ceil((2 * slots.length) / leafCount));
-    this.lists = Array.from({ length: leafCount }, () => new Int32Array(expected));
+    // Find every slot's leaf first, so lists and their code blocks start at their final size
+    // (plus room to grow) instead of being moved as they fill.
+    const leafOfSlot = Int32Array.from(slots, (slot) =>
+      this.nearestLeaf(slab.data, slot * slab.dims),
+    );
+    const counts = new Int32Array(leafCount);
+    for (const leaf of leafOfSlot) counts[leaf]!++;
+    const capacities = counts.map((c) => c + Math.ceil(c / 4) + 8);
+    this.lists = Array.from(capacities, (c) => new Int32Array(c));
     this.listSize = new Int32Array(leafCount);
-    for (const slot of slots) this.assign(slot);
+    this.arena = new IvfArena(slab.dims, leafVectors, leafCount, capacities, useSimd);
+    slots.forEach((slot, i) => this.file(slot, leafOfSlot[i]!));
   }
 
   /** Trains on a sample of `slots` and assigns every one of them. */
-  static train(slab: VectorSlab, slots: Int32Array, options: IvfOptions, rng: Rng): IvfIndex {
+  static train(
+    slab: VectorSlab,
+    slots: Int32Array,
+    options: IvfOptions,
+    rng: Rng,
+    useSimd = true,
+  ): IvfIndex {
     const dims = slab.dims;
+    // Two-level rounding can add up to √target leaves; all of them must fit one scoring chunk.
     const leafTarget = Math.max(1, Math.min(SCORE_CHUNK / 2, Math.round(Math.sqrt(slots.length))));
     const topK = Math.max(1, Math.round(Math.sqrt(leafTarget)));
     const perTop = Math.ceil(leafTarget / topK);
@@ -112,7 +128,8 @@ export class IvfIndex {
       leaves.set(chunk, at);
       at += chunk.length;
     }
-    return new IvfIndex(slab, coarse.centroids, leafRange, leaves, leafCount, options, slots);
+    const top = coarse.centroids;
+    return new IvfIndex(slab, top, leafRange, leaves, leafCount, options, slots, useSimd);
   }
 
   get size(): number {
@@ -128,7 +145,8 @@ export class IvfIndex {
       this.leafOf.byteLength +
       this.posInLeaf.byteLength +
       lists +
-      this.leafMatrix.byteLength +
+      this.leaves.byteLength +
+      this.arena.byteLength +
       this.leafScores.byteLength +
       this.top.byteLength
     );
@@ -138,9 +156,11 @@ export class IvfIndex {
   assign(slot: number): void {
     if (slot >= this.leafOf.length) this.growSideArrays(slot + 1);
     if (this.leafOf[slot]! >= 0) this.remove(slot);
-    const dims = this.slab.dims;
-    const off = slot * dims;
-    const leaf = this.nearestLeaf(this.slab.data, off);
+    this.file(slot, this.nearestLeaf(this.slab.data, slot * this.slab.dims));
+  }
+
+  /** Appends a slot to a leaf's list and its int8 code to the arena. */
+  private file(slot: number, leaf: number): void {
     let list = this.lists[leaf]!;
     const size = this.listSize[leaf]!;
     if (size === list.length) {
@@ -149,6 +169,7 @@ export class IvfIndex {
       this.lists[leaf] = list = bigger;
     }
     list[size] = slot;
+    this.arena.write(leaf, size, this.slab.data, slot * this.slab.dims);
     this.listSize[leaf] = size + 1;
     this.leafOf[slot] = leaf;
     this.posInLeaf[slot] = size;
@@ -163,6 +184,7 @@ export class IvfIndex {
     const pos = this.posInLeaf[slot]!;
     const moved = list[last]!;
     list[pos] = moved;
+    this.arena.moveAndShrink(leaf, last, pos);
     this.posInLeaf[moved] = pos;
     this.leafOf[slot] = -1;
   }
@@ -171,9 +193,10 @@ export class IvfIndex {
   search(query: Float32Array, top: TopK, accept: AcceptSlot): number {
     if (top.k === 0) return 0;
     const shortlist = this.shortlistFor(top.k);
-    const matrix = this.slab.matrix;
-    matrix.setQuery(query);
-    this.rankLeaves(query);
+    const arena = this.arena;
+    arena.setQuery(query);
+    arena.scoreLeaves();
+    this.leafScores.set(arena.scores.subarray(0, this.leafCount));
     let scanned = 0;
     for (let p = 0; p < this.leafCount; p++) {
       if (p >= this.options.minProbes && scanned >= this.options.minCandidates) break;
@@ -182,8 +205,8 @@ export class IvfIndex {
       const size = this.listSize[leaf]!;
       for (let from = 0; from < size; from += SCORE_CHUNK) {
         const count = Math.min(SCORE_CHUNK, size - from);
-        matrix.scoreChunk(list, from, count);
-        const scores = matrix.scores;
+        arena.scoreList(leaf, from, count);
+        const scores = arena.scores;
         for (let i = 0; i < count; i++) {
           const s = scores[i]!;
           if (s <= shortlist.floor) continue;
@@ -220,13 +243,6 @@ export class IvfIndex {
       }
     }
     return leaf;
-  }
-
-  /** Scores every leaf centroid against the query into `leafScores`. */
-  private rankLeaves(query: Float32Array): void {
-    this.leafMatrix.setQuery(query);
-    this.leafMatrix.scoreChunk(this.leafIds, 0, this.leafCount);
-    this.leafScores.set(this.leafMatrix.scores.subarray(0, this.leafCount));
   }
 
   /**

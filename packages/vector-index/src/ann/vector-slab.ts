@@ -1,13 +1,9 @@
-import { RowMatrix } from './row-matrix';
-
 /**
  * Vectors in one contiguous Float32Array, addressed by slot number. Freed slots are reused, so
  * the array never holds more rows than the peak live count. One flat array keeps the scan cache-
- * friendly and costs no per-vector object. The array lives in a RowMatrix (WebAssembly memory),
- * so the SIMD kernel scores slots in place; `data` is replaced when the slab grows.
+ * friendly and costs no per-vector object.
  */
 export class VectorSlab {
-  readonly matrix: RowMatrix;
   data: Float32Array;
   live: Uint8Array;
   /** Slots ever handed out; every live slot is below it. */
@@ -18,10 +14,8 @@ export class VectorSlab {
   constructor(
     readonly dims: number,
     private capacity = 1024,
-    useSimd = true,
   ) {
-    this.matrix = new RowMatrix(dims, capacity, useSimd);
-    this.data = this.matrix.rows;
+    this.data = new Float32Array(capacity * dims);
     this.live = new Uint8Array(capacity);
   }
 
@@ -46,8 +40,7 @@ export class VectorSlab {
 
   /** Copies little-endian float32 bytes straight in: Redis buffers are rarely 4-byte aligned. */
   writeBytes(slot: number, bytes: Uint8Array): void {
-    const at = this.data.byteOffset + slot * this.dims * 4;
-    new Uint8Array(this.data.buffer, at, this.dims * 4).set(bytes);
+    new Uint8Array(this.data.buffer, slot * this.dims * 4, this.dims * 4).set(bytes);
   }
 
   read(slot: number): Float32Array {
@@ -55,19 +48,20 @@ export class VectorSlab {
   }
 
   get byteLength(): number {
-    return this.matrix.byteLength + this.live.byteLength + this.free.length * 8;
+    return this.data.byteLength + this.live.byteLength + this.free.length * 8;
   }
 
   /** Listeners learn the new capacity so per-slot side arrays can grow with the slab. */
   onGrow: ((capacity: number) => void) | undefined;
 
   private grow(min: number): void {
-    // 1.5x: the vectors grow in place, but side arrays (here and in listeners) are copied.
+    // 1.5x keeps the transient copy (old + new array) smaller than doubling would at 100k rows.
     const capacity = Math.max(min, Math.ceil(this.capacity * 1.5));
-    this.matrix.ensureRows(capacity);
-    this.data = this.matrix.rows;
+    const data = new Float32Array(capacity * this.dims);
+    data.set(this.data);
     const live = new Uint8Array(capacity);
     live.set(this.live);
+    this.data = data;
     this.live = live;
     this.capacity = capacity;
     this.onGrow?.(capacity);
