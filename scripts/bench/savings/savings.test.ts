@@ -64,13 +64,16 @@ describe('scoreRun', () => {
       ),
       answered({ answerGroup: 'p:3' }, 'A3'),
       answered({ kind: 'enriched', answerGroup: 'e:u:3', alsoRight: ['p:3'] }, 'A3', 'exact'),
+      // An enriched request that fell back first, then the plain prompt: the same answer, right.
+      answered({ kind: 'enriched', answerGroup: 'e:u:4', alsoRight: ['p:4'] }, 'A4'),
+      answered({ answerGroup: 'p:4' }, 'A4', 'exact'),
     ]);
     expect(r.wrongHits).toBe(1);
     expect(r.labelledPairs).toMatchObject({
       duplicatesServedFromCache: 1,
       nonDuplicatesServedFromCache: 1,
     });
-    expect(r.hits).toMatchObject({ semantic: 2, exact: 1 });
+    expect(r.hits).toMatchObject({ semantic: 2, exact: 2 });
     expect(r.savingsPercent).toBe(50);
     expect(r.tokenReductionPercent).toBe(20);
   });

@@ -24,9 +24,12 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
  * equals the first answer of a different prompt. Cache tiers only; provider answers can't be wrong.
  */
 export function scoreRun(answers: Answered[]) {
-  const firstAnswerOf = new Map<string, string>(); // tenant|content → answer group
+  // tenant|content → the answer groups of the request that first received it
+  const firstAnswerOf = new Map<string, string[]>();
+  const groupsOf = (a: Answered) => [a.item.answerGroup, ...(a.item.alsoRight ?? [])];
   const hits: Record<string, number> = { exact: 0, canonical: 0, semantic: 0, intermediate: 0 };
   let wrong = 0;
+  const wrongExamples: { kind: string; tier: string; group: string; servedFrom: string }[] = [];
   let pairHitsDup = 0;
   let pairHitsNonDup = 0;
   let dupPairs = 0;
@@ -39,17 +42,21 @@ export function scoreRun(answers: Answered[]) {
     if (a.item.kind === 'pair-b') {
       if (a.item.duplicate) dupPairs++;
       else nonDupPairs++;
-      const servedA = owner === a.item.pairOf && a.cacheTier !== 'none';
+      const servedA = !!owner?.includes(a.item.pairOf ?? '') && a.cacheTier !== 'none';
       if (servedA && a.item.duplicate) pairHitsDup++;
       if (servedA && !a.item.duplicate) pairHitsNonDup++;
     }
-    if (owner === undefined) firstAnswerOf.set(key, a.item.answerGroup);
-    else if (
-      a.cacheTier !== 'none' &&
-      owner !== a.item.answerGroup &&
-      !(a.item.alsoRight ?? []).includes(owner)
-    )
+    if (owner === undefined) firstAnswerOf.set(key, groupsOf(a));
+    else if (a.cacheTier !== 'none' && !groupsOf(a).some((g) => owner.includes(g))) {
       wrong++;
+      if (wrongExamples.length < 10)
+        wrongExamples.push({
+          kind: a.item.kind,
+          tier: a.cacheTier,
+          group: a.item.answerGroup,
+          servedFrom: owner.join(' | '),
+        });
+    }
   }
   const sum = (f: (a: Answered) => number) => answers.reduce((acc, a) => acc + f(a), 0);
   const cost = sum((a) => a.costUsd);
@@ -81,6 +88,7 @@ export function scoreRun(answers: Answered[]) {
     hits,
     wrongHits: wrong,
     wrongHitRatePercentOfHits: round((100 * wrong) / Math.max(1, totalHits)),
+    wrongHitExamples: wrongExamples,
     labelledPairs: {
       duplicates: dupPairs,
       duplicatesServedFromCache: pairHitsDup,

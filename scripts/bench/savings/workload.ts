@@ -1,3 +1,8 @@
+import { canonicalPrompt } from '@asahi/stages';
+
+/** Texts equal in canonical form (case, spacing, punctuation, filler) rightly share an answer. */
+const groupOf = (text: string) => `c:${canonicalPrompt(text)}`;
+
 /**
  * The replay workload of `npm run bench:savings`, built deterministically (seeded) from any
  * prompts file and labelled pairs file in the shared formats. Pure: no I/O.
@@ -158,7 +163,7 @@ export function buildWorkload(
     const p = pool[zipf()]!;
     items.push({
       kind: 'repeat',
-      answerGroup: `p:${p.id}`,
+      answerGroup: groupOf(p.prompt),
       body: chat(options, [{ role: 'user', content: p.prompt }]),
     });
   }
@@ -167,22 +172,22 @@ export function buildWorkload(
     const content = rephraseTrivially(p.prompt, random);
     items.push({
       kind: 'rephrase',
-      answerGroup: `p:${p.id}`,
+      answerGroup: groupOf(p.prompt),
       body: chat(options, [{ role: 'user', content }]),
     });
   }
   const chosenPairs = shuffle(pairs, random).slice(0, pairCount);
-  const pairItems: WorkloadItem[][] = chosenPairs.map((pair, i) => [
+  const pairItems: WorkloadItem[][] = chosenPairs.map((pair) => [
     {
       kind: 'pair-a',
-      answerGroup: `pa:${i}`,
+      answerGroup: groupOf(pair.a),
       body: chat(options, [{ role: 'user', content: pair.a }]),
     },
     {
       kind: 'pair-b',
-      answerGroup: pair.duplicate ? `pa:${i}` : `pb:${i}`,
+      answerGroup: pair.duplicate ? groupOf(pair.a) : groupOf(pair.b),
       duplicate: pair.duplicate,
-      pairOf: `pa:${i}`,
+      pairOf: groupOf(pair.a),
       body: chat(options, [{ role: 'user', content: pair.b }]),
     },
   ]);
@@ -232,7 +237,7 @@ export function buildWorkload(
       kind: 'enriched',
       answerGroup: `e:${user}:${p.id}`,
       // Past its time budget enrichment falls back to the plain prompt, whose answer is right.
-      alsoRight: [`p:${p.id}`],
+      alsoRight: [groupOf(p.prompt)],
       body: {
         ...chat(options, [{ role: 'user', content: p.prompt }]),
         enrichment: { templateId: BENCH_TEMPLATE.id, entities: { user } },
