@@ -27,7 +27,8 @@ const { values } = parseArgs({
     prompts: { type: 'string', default: '../shared/data/prompts.dev.jsonl' },
     pairs: { type: 'string', default: '../shared/data/paraphrase-pairs.dev.jsonl' },
     requests: { type: 'string', default: String(DEFAULT_WORKLOAD.requests) },
-    concurrency: { type: 'string', default: '12' },
+    // Moderate load: on 2 cores a saturated box starves the embedder thread (see docs/benchmarks.md).
+    concurrency: { type: 'string', default: '4' },
     /** Simulated provider latency: a real LLM call takes hundreds of ms, which the caches save. */
     'sim-latency-ms': { type: 'string', default: '300' },
     seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) },
