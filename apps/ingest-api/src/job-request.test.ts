@@ -216,6 +216,39 @@ describe('parseJobBody', () => {
       path: 'deadline_seconds',
     },
     {
+      name: 'routing mode unknown',
+      body: { ...chat, routing: { mode: 'cheapest' } },
+      path: 'routing.mode',
+    },
+    { name: 'optimization unknown', body: { ...chat, optimization: 'max' }, path: 'optimization' },
+    {
+      name: 'steps with a cycle',
+      body: {
+        ...chat,
+        steps: {
+          input: 'doc',
+          steps: [
+            { id: 'a', template: '{{steps.b}}', dependsOn: ['b'] },
+            { id: 'b', template: '{{steps.a}}', dependsOn: ['a'] },
+          ],
+        },
+      },
+      path: 'steps',
+    },
+    {
+      name: 'steps depending on an unknown step',
+      body: {
+        ...chat,
+        steps: { input: 'doc', steps: [{ id: 'a', template: '{{input}}', dependsOn: ['zz'] }] },
+      },
+      path: 'steps',
+    },
+    {
+      name: 'enrichment without a template id',
+      body: { ...chat, enrichment: { entities: { user: 'u1' } } },
+      path: 'enrichment.templateId',
+    },
+    {
       name: 'deadline_at not ISO',
       body: { ...chat, deadline_at: 'tomorrow' },
       path: 'deadline_at',
@@ -247,6 +280,28 @@ describe('parseJobBody', () => {
 });
 
 describe('buildRequestMessage', () => {
+  it('carries the cost-stage fields onto the message, off the chat body', () => {
+    const extras = {
+      routing: { mode: 'autopilot' as const, qualityFloor: 0.9 },
+      optimization: 'aggressive' as const,
+      enrichment: { templateId: 'support', entities: { user: 'u1' }, variables: {} },
+      steps: { input: 'doc', steps: [{ id: 's', template: 'Summarize {{input}}', dependsOn: [] }] },
+    };
+    const parsed = parseJobBody({ ...chat, ...extras });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const message = buildRequestMessage({
+      requestId: 'req_2',
+      tenantId: 'tenant_a',
+      mode: 'async',
+      acceptedAt: NOW,
+      deadlineAt: new Date(NOW.getTime() + 60_000),
+      body: parsed.value,
+    });
+    expect(message).toMatchObject(extras);
+    expect(message.body).toEqual(chat);
+    expect(requestMessageSchema.parse(message)).toEqual(message);
+  });
+
   it('produces a valid RequestMessage with the Asahi fields split off the chat body', () => {
     const parsed = parseJobBody({
       ...chat,

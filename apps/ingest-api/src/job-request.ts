@@ -7,6 +7,7 @@ import {
   type RequestMessage,
   type RequestMode,
 } from '@asahi/contracts';
+import { validateSteps } from '@asahi/stages';
 
 /**
  * Everything between "an HTTP body arrived" and "a RequestMessage is ready to produce", kept pure
@@ -55,7 +56,12 @@ function invalid(issues: Issue[]): { ok: false; reason: string; issues: Issue[] 
 /** Validates a parsed JSON body; on failure every issue has its exact path and zod's message. */
 export function parseJobBody(input: unknown): Outcome<JobBody> {
   const result = jobBodySchema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) {
+    // A declared DAG must be runnable (ids, dependencies, no cycles) before it is accepted.
+    const graph = result.data.steps ? validateSteps(result.data.steps) : undefined;
+    if (graph && !graph.ok) return invalid([{ path: 'steps', message: graph.reason }]);
+    return { ok: true, value: result.data };
+  }
   return invalid(
     result.error.issues
       .slice(0, 20)
