@@ -16,40 +16,81 @@ export function registerChatCompletions(app: FastifyInstance, ctx: SimContext): 
   app.post('/chat/completions', (req, reply) => handleChat(ctx, req, reply));
 }
 
-interface PreparedChat {
+export interface PreparedChat {
   request: ParsedChatRequest;
   model: ModelInfo;
   promptTokens: number;
 }
 
-/** Validation, model lookup and context-window check: the 4xx a real call could get. */
+/**
+ * Validation, model lookup and context-window check: the 4xx a real call could get. Shared with
+ * batch items, which must fail (and answer) exactly as the realtime endpoint would.
+ */
+export function prepareChat(body: unknown): PreparedChat {
+  const request = parseChatRequest(body);
+  const model = resolveModel(request.model);
+  if (!model) throw modelNotFound(request.model);
+  if (model.kind !== 'chat') {
+    throw new OpenAiError(
+      404,
+      'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?',
+      'invalid_request_error',
+      'model',
+    );
+  }
+  const promptTokens = countChatPromptTokens(request.messages, model.encoding);
+  const requested = promptTokens + (request.maxTokens ?? 0);
+  if (requested > model.contextWindow) {
+    throw invalidRequest(
+      `This model's maximum context length is ${model.contextWindow} tokens. However, you requested ${requested} tokens (${promptTokens} in the messages, ${request.maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+      'messages',
+      'context_length_exceeded',
+    );
+  }
+  return { request, model, promptTokens };
+}
+
 function prepare(ctx: SimContext, body: unknown): PreparedChat {
   try {
-    const request = parseChatRequest(body);
-    const model = resolveModel(request.model);
-    if (!model) throw modelNotFound(request.model);
-    if (model.kind !== 'chat') {
-      throw new OpenAiError(
-        404,
-        'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?',
-        'invalid_request_error',
-        'model',
-      );
-    }
-    const promptTokens = countChatPromptTokens(request.messages, model.encoding);
-    const requested = promptTokens + (request.maxTokens ?? 0);
-    if (requested > model.contextWindow) {
-      throw invalidRequest(
-        `This model's maximum context length is ${model.contextWindow} tokens. However, you requested ${requested} tokens (${promptTokens} in the messages, ${request.maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
-        'messages',
-        'context_length_exceeded',
-      );
-    }
-    return { request, model, promptTokens };
+    return prepareChat(body);
   } catch (err) {
     ctx.stats.invalid();
     throw err;
   }
+}
+
+/** The deterministic choices for a prepared request (the simulator's "model"). */
+export function generateChoices({ request, model }: PreparedChat): CompletionOutput[] {
+  return Array.from({ length: request.n }, (_, i) =>
+    generateCompletion(
+      {
+        model: model.id,
+        messages: request.messages,
+        temperature: request.temperature,
+        seed: request.seed,
+        maxTokens: request.maxTokens,
+        stop: request.stop,
+        choiceIndex: i,
+      },
+      model.encoding,
+    ),
+  );
+}
+
+export interface ChatMeta {
+  id: string;
+  created: number;
+  model: string;
+  fingerprint: string;
+}
+
+/** The non-streaming `chat.completion` body. */
+export function chatCompletionBody(
+  meta: ChatMeta,
+  choices: CompletionOutput[],
+  usage: ReturnType<typeof usageOf>,
+) {
+  return chatCompletionBody(meta, choices, usage);
 }
 
 async function handleChat(
@@ -64,20 +105,7 @@ async function handleChat(
   const fault = drawFault(ctx, 'chat', [request.model, model.id]);
   if (fault) return injectFault(ctx, fault, { req, reply, endpoint: 'chat', model: model.id });
 
-  const choices = Array.from({ length: request.n }, (_, i) =>
-    generateCompletion(
-      {
-        model: model.id,
-        messages: request.messages,
-        temperature: request.temperature,
-        seed: request.seed,
-        maxTokens: request.maxTokens,
-        stop: request.stop,
-        choiceIndex: i,
-      },
-      model.encoding,
-    ),
-  );
+  const choices = generateChoices({ request, model, promptTokens });
   const completionTokens = choices.reduce((sum, c) => sum + c.completionTokens, 0);
   admit(ctx, reply, model.id, promptTokens + completionTokens);
   ctx.stats.succeeded('chatCompletions', request.model, promptTokens, completionTokens);
