@@ -34,3 +34,4 @@ export * from './routing/index';
 export * from './enrichment/index';
 export * from './steps/index';
 export * from './cost/index';
+export * from './dispatch-planning/index';
