@@ -52,6 +52,17 @@ export const configSchema = z.object({
     .int()
     .min(1024)
     .default(32 * 1024 * 1024),
+  /** Time from POST /v1/batches to `completed` (10% validating, 80% in_progress, 10% finalizing). */
+  SIM_BATCH_TURNAROUND_MS: nonNegativeInt(2_000),
+  /** The real `24h` window; set it below the turnaround to force `expired`. */
+  SIM_BATCH_COMPLETION_WINDOW_MS: z.coerce.number().int().min(1).default(86_400_000),
+  /** Upload limits of /v1/files, like OpenAI's batch input limits (200 MB, 50,000 requests). */
+  SIM_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(200 * 1024 * 1024),
+  SIM_FILE_MAX_LINES: z.coerce.number().int().min(1).default(50_000),
 });
 
 export type SimConfig = z.infer<typeof configSchema>;

@@ -3,7 +3,8 @@ import { sfc32, type Rng } from './prng';
 export const FAULT_KINDS = ['500', '503', 'timeout', 'malformed', '429'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export const SIM_ENDPOINTS = ['chat', 'embeddings'] as const;
+/** `batches` = each item of a batch, drawn when the item runs. */
+export const SIM_ENDPOINTS = ['chat', 'embeddings', 'batches'] as const;
 export type SimEndpoint = (typeof SIM_ENDPOINTS)[number];
 
 export interface FaultSettings {
@@ -15,7 +16,7 @@ export interface FaultSettings {
   next: FaultKind[];
   /** Only requests for these models are eligible; null = all. */
   models: string[] | null;
-  /** Only these endpoints are eligible; null = chat and embeddings. */
+  /** Only these endpoints are eligible; null = all (chat, embeddings, batch items). */
   endpoints: SimEndpoint[] | null;
 }
 

@@ -7,4 +7,4 @@ export { cosine, embedText, fromBase64 } from './embedding';
 export { countChatPromptTokens, countTokens } from './tokens';
 export { FAULT_KINDS } from './faults';
 export type { FaultKind, FaultSettings, FaultPatch } from './faults';
-export type { SimStatsSnapshot } from './stats';
+export type { BatchStats, SimStatsSnapshot } from './stats';

@@ -7,6 +7,23 @@ export interface ModelStats {
   completionTokens: number;
 }
 
+/**
+ * Batch items, kept apart from the realtime counters: they never count in `chatCompletions`,
+ * `byModel` or the top-level tokens. Cost is billed at `BATCH_DISCOUNT` of the realtime price.
+ */
+export interface BatchStats {
+  batches: number;
+  items: number;
+  succeeded: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** What the succeeded items would have cost on the realtime endpoints, in USD. */
+  realtimeCostUsd: number;
+  /** What they are billed: realtimeCostUsd × BATCH_DISCOUNT. */
+  billedCostUsd: number;
+}
+
 export interface SimStatsSnapshot {
   chatCompletions: number;
   embeddings: number;
@@ -17,7 +34,16 @@ export interface SimStatsSnapshot {
   byModel: Record<string, ModelStats>;
   promptTokens: number;
   completionTokens: number;
+  batches: BatchStats;
   since: string;
+}
+
+export interface BatchItemOutcome {
+  ok: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  realtimeCostUsd: number;
+  billedCostUsd: number;
 }
 
 const MAX_MODEL_KEYS = 256;
@@ -43,6 +69,16 @@ export class SimStats {
       byModel: {},
       promptTokens: 0,
       completionTokens: 0,
+      batches: {
+        batches: 0,
+        items: 0,
+        succeeded: 0,
+        failed: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        realtimeCostUsd: 0,
+        billedCostUsd: 0,
+      },
       since: new Date(this.now()).toISOString(),
     };
   }
@@ -79,6 +115,25 @@ export class SimStats {
 
   invalid(): void {
     this.data.invalidRequests += 1;
+  }
+
+  batchCreated(): void {
+    this.data.batches.batches += 1;
+  }
+
+  /** One executed batch item; tokens and cost only for the ones that succeeded. */
+  batchItem(outcome: BatchItemOutcome): void {
+    const b = this.data.batches;
+    b.items += 1;
+    if (!outcome.ok) {
+      b.failed += 1;
+      return;
+    }
+    b.succeeded += 1;
+    b.promptTokens += outcome.promptTokens;
+    b.completionTokens += outcome.completionTokens;
+    b.realtimeCostUsd += outcome.realtimeCostUsd;
+    b.billedCostUsd += outcome.billedCostUsd;
   }
 
   snapshot(): SimStatsSnapshot {

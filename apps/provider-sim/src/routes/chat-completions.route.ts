@@ -90,7 +90,16 @@ export function chatCompletionBody(
   choices: CompletionOutput[],
   usage: ReturnType<typeof usageOf>,
 ) {
-  return chatCompletionBody(meta, choices, usage);
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: meta.model,
+    choices: choices.map((c, index) => choiceOf(c, index)),
+    usage,
+    service_tier: 'default',
+    system_fingerprint: meta.fingerprint,
+  };
 }
 
 async function handleChat(
@@ -129,16 +138,7 @@ async function handleChat(
     });
   }
   await ctx.sleep(latencyMs(ctx.latency, completionTokens, ctx.jitterRng));
-  return {
-    id: meta.id,
-    object: 'chat.completion',
-    created: meta.created,
-    model: meta.model,
-    choices: choices.map((c, index) => choiceOf(c, index)),
-    usage,
-    service_tier: 'default',
-    system_fingerprint: meta.fingerprint,
-  };
+  return chatCompletionBody(meta, choices, usage);
 }
 
 function choiceOf(c: CompletionOutput, index: number) {

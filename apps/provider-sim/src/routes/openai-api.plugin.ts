@@ -2,6 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveModel } from '../models';
 import { invalidApiKey, missingApiKey, OpenAiError, serverError } from '../openai-error';
 import type { SimContext } from '../sim-context';
+import { BatchRunner } from '../batch-runner';
+import { FileStore } from '../file-store';
+import { registerBatches } from './batches.route';
+import { registerFiles } from './files.route';
 import { registerChatCompletions } from './chat-completions.route';
 import { registerEmbeddings } from './embeddings.route';
 import { registerModels } from './models.route';
@@ -42,6 +46,11 @@ export async function openAiApiPlugin(
   registerChatCompletions(app, ctx);
   registerEmbeddings(app, ctx);
   registerModels(app);
+  const files = new FileStore(ctx.config.SIM_FILE_MAX_BYTES * 4);
+  const batches = new BatchRunner(ctx, files);
+  app.addHook('onClose', async () => batches.close());
+  registerFiles(app, ctx, files);
+  registerBatches(app, ctx, files, batches);
 }
 
 function authenticate(ctx: SimContext, req: FastifyRequest): void {
