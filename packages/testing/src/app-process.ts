@@ -69,7 +69,7 @@ export function appProcess(options: AppProcessOptions): AppProcess {
       await waitReady(
         options.readyUrl,
         options.readyTimeoutMs ?? 60_000,
-        () => c.exitCode !== null,
+        () => c.exitCode !== null || c.signalCode !== null,
         logFile,
       );
     },
@@ -95,7 +95,8 @@ async function waitReady(url: string, timeoutMs: number, exited: () => boolean, 
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`process exited before it was ready; see ${logFile}`);
     try {
-      const res = await fetch(`${url}/ready`);
+      // Bounded: a port held by something that accepts but never answers must not hang us.
+      const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3_000) });
       if (res.ok) return;
     } catch {
       // not listening yet

@@ -1,7 +1,27 @@
 import { createServer } from 'node:net';
 
-/** A port free right now on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
+/**
+ * Ports are drawn below Linux's ephemeral range (32768–60999): a port the OS hands out for
+ * "port 0" is also what it uses for outgoing connections, so with hundreds of Kafka, Redis and
+ * Postgres client sockets on the machine an app that binds such a port a few seconds later can
+ * find it taken (EADDRINUSE).
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+const handedOut = new Set<number>();
+
+/** A port free right now on 127.0.0.1, outside the ephemeral range, not handed out before here. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // reserved before the await, so concurrent callers never share one
+    if (await isPortFree(port)) return port;
+  }
+  return osPort();
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -100,6 +100,13 @@ export async function runStep(input: RunStepInput, ports: StepPorts): Promise<St
       await ports.lock.waitForRelease(request.tenantId, cacheKey, timeoutMs);
       const after = await hit();
       if (after) return after;
+    } else {
+      // The holder before us may have finished between our first look and the lock: look again.
+      const cached = await hit();
+      if (cached) {
+        await lease.release().catch(() => undefined);
+        return cached;
+      }
     }
   }
   try {

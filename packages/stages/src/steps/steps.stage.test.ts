@@ -167,6 +167,36 @@ describe('runStep', () => {
     });
   });
 
+  it('when the previous holder finished just before our lock, takes its answer instead of computing', async () => {
+    const cache = mapCache();
+    const p = provider();
+    const request = withSteps();
+    let released = 0;
+    const theirs = {
+      output: { id: 'x', model: 'gpt-4o-mini', content: 'theirs', finishReason: 'stop' },
+      usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+      model: 'gpt-4o-mini',
+      provider: 'openai',
+      costUsd: 0.5,
+      cachedAt: 'then',
+    };
+    const lock: StepLock = {
+      // The other request cached its answer and released between our first look and acquire.
+      acquire: async (tenantId, k) => {
+        await cache.set(tenantId, k, theirs, 60);
+        return { release: async () => void released++ };
+      },
+      waitForRelease: async () => undefined,
+    };
+    const outcome = await runStep(input(request, 'summarize'), { provider: p, cache, clock, lock });
+    expect(p.prompts).toHaveLength(0);
+    expect(released).toBe(1);
+    expect(outcome).toMatchObject({
+      kind: 'done',
+      record: { cached: true, output: { content: 'theirs' } },
+    });
+  });
+
   it('when another request holds the step, waits for it and takes its cached answer', async () => {
     const cache = mapCache();
     const p = provider();
