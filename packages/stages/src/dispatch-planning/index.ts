@@ -35,3 +35,4 @@ export type {
   BreakerState,
   BreakerStatus,
 } from './circuit-breaker.machine';
+export * from './rate-limit';
