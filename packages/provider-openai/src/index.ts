@@ -2,3 +2,20 @@ export { createOpenAiChatProvider, toProviderError } from './openai-chat.provide
 export type { OpenAiProviderOptions } from './openai-chat.provider';
 export { createOpenAiEmbedder } from './openai-embedder';
 export type { OpenAiEmbedderOptions } from './openai-embedder';
+export {
+  createOpenAiBatchClient,
+  customIdsOf,
+  parseBatchLines,
+  toBatchJsonl,
+} from './openai-batch.client';
+export type {
+  BatchCollection,
+  BatchItemResult,
+  BatchState,
+  BatchStatus,
+  BatchSubmitItem,
+  BatchSubmitOptions,
+  OpenAiBatchClient,
+  OpenAiBatchClientOptions,
+  ParsedBatchLines,
+} from './openai-batch.client';

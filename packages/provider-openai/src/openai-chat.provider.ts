@@ -20,10 +20,9 @@ export function createOpenAiChatProvider(options: OpenAiProviderOptions): ChatPr
     name: options.name ?? 'openai',
     async complete(body: ChatRequest, { timeoutMs }): Promise<ProviderAnswer> {
       try {
-        const completion = await client.chat.completions.create(
-          { ...body, stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming,
-          { timeout: timeoutMs },
-        );
+        const completion = await client.chat.completions.create(toCompletionParams(body), {
+          timeout: timeoutMs,
+        });
         return toAnswer(completion, body.model);
       } catch (err) {
         throw toProviderError(err);
@@ -32,7 +31,18 @@ export function createOpenAiChatProvider(options: OpenAiProviderOptions): ChatPr
   };
 }
 
-function toAnswer(completion: OpenAI.ChatCompletion, requestedModel: string): ProviderAnswer {
+/** The SDK body for a ChatRequest; the Batch API sends the same body per line. */
+export function toCompletionParams(
+  body: ChatRequest,
+): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  return { ...body, stream: false } as OpenAI.ChatCompletionCreateParamsNonStreaming;
+}
+
+/** A chat completion as the ProviderAnswer port shape; also used for Batch API output lines. */
+export function toAnswer(
+  completion: OpenAI.ChatCompletion,
+  requestedModel: string,
+): ProviderAnswer {
   const choice = completion.choices?.[0];
   if (!choice || typeof choice.message?.content !== 'string' || !completion.usage) {
     throw new AppError('provider_bad_response', 'Provider answer has no message content or usage');
