@@ -13,6 +13,7 @@ describe('createModelCheck', () => {
   ];
   it.each([
     ['an enabled chat model', 'gpt-4o-mini', true],
+    ['a dated snapshot of one', 'gpt-4o-mini-2024-07-18', true],
     ['a disabled model', 'gpt-old', false],
     ['an embedding model', 'text-embedding-3-small', false],
     ['an unknown model', 'gpt-9', false],

@@ -1,27 +1,27 @@
 import type { ModelProfile } from '@asahi/contracts';
+import { resolveModel } from '@asahi/stages';
 
 /**
- * "Can this model be named explicitly?" from the model registry, cached for `ttlMs`. When the
- * registry cannot be read, nothing is rejected: the pipeline makes the final call.
+ * "Can this model be named explicitly?" answered by routing's own `resolveModel` (so ingest and
+ * the pipeline agree, dated snapshots included) over the model registry, cached for `ttlMs`.
+ * When the registry cannot be read or is empty, nothing is rejected: the pipeline decides.
  */
 export function createModelCheck(
   listModels: () => Promise<ModelProfile[]>,
   options: { ttlMs: number; now?: () => number },
 ): { isRunnable(model: string): Promise<boolean> } {
   const now = options.now ?? Date.now;
-  let cached: { runnable: Set<string>; loadedAt: number } | undefined;
+  let cached: { registry: ModelProfile[]; loadedAt: number } | undefined;
   return {
     async isRunnable(model) {
       if (!cached || now() - cached.loadedAt >= options.ttlMs) {
         try {
-          const models = await listModels();
-          const runnable = models.filter((m) => m.enabled && m.kind === 'chat').map((m) => m.id);
-          cached = { runnable: new Set(runnable), loadedAt: now() };
+          cached = { registry: await listModels(), loadedAt: now() };
         } catch {
           return true;
         }
       }
-      return cached.runnable.size === 0 || cached.runnable.has(model);
+      return cached.registry.length === 0 || resolveModel(cached.registry, model).ok;
     },
   };
 }
