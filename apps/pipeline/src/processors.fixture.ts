@@ -11,6 +11,7 @@ import {
   type DispatchJob,
   type Names,
   type PrepareJob,
+  type StepJob,
   type RequestMessage,
   type ResultMessage,
 } from '@asahi/contracts';
@@ -36,10 +37,11 @@ import {
 } from '@asahi/queue';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
 import { createResultPublisher } from './result-publisher';
-import { startWorkerPools } from './worker-pools';
+import { startWorkerPools, type WorkerPoolsDeps } from './worker-pools';
 
 /**
- * Integration fixture: the prepare and dispatch pools wired as main.ts wires them, on real Redis
+ * Integration fixture: the pipeline's pools (prepare and dispatch by default) wired as main.ts
+ * wires them, on real Redis
  * and Kafka under a namespace of their own, and a plain kafkajs consumer observing the results
  * and audit topics. The only simulated party is the LLM provider: the real simulator, in-process,
  * called through the real openai SDK adapter. Injected 429s ask for 800 ms (SIM_FAULT_RETRY_AFTER_MS).
@@ -61,10 +63,21 @@ export interface RetriedAttempt {
   delay: number;
 }
 
+export interface PipelineFixtureOptions {
+  /** Pools to run (default prepare and dispatch; add `steps` for flows). */
+  pools?: string[];
+  /** Tenant policy and model registry for prepare (default: the platform defaults). */
+  contextFor?: WorkerPoolsDeps['contextFor'];
+  /** What an injected 429 asks for (default SIM_RETRY_AFTER_MS). */
+  simRetryAfterMs?: number;
+}
+
 export interface PipelineFixture {
   ns: string;
   names: Names;
   dispatchQueue: Queue<DispatchJob>;
+  /** Present when the `steps` pool runs. */
+  stepsQueue?: Queue<StepJob>;
   retried: RetriedAttempt[];
   /** A request like the fixture, with a unique id, a future deadline and no callback. */
   makeRequest(opts?: {
@@ -85,7 +98,9 @@ export interface PipelineFixture {
   close(): Promise<void>;
 }
 
-export async function setupPipelineFixture(): Promise<PipelineFixture> {
+export async function setupPipelineFixture(
+  options: PipelineFixtureOptions = {},
+): Promise<PipelineFixture> {
   const infra = readInfraEndpoints();
   if (!infra)
     throw new Error('local infra is not running: run `npx tsx scripts/infra/cli.ts up` first');
@@ -95,7 +110,10 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
   const logger = createLogger({ service: 'pipeline-it', level: 'silent' });
 
   const sim = buildSimulator(
-    loadSimConfig({ LOG_LEVEL: 'silent', SIM_FAULT_RETRY_AFTER_MS: String(SIM_RETRY_AFTER_MS) }),
+    loadSimConfig({
+      LOG_LEVEL: 'silent',
+      SIM_FAULT_RETRY_AFTER_MS: String(options.simRetryAfterMs ?? SIM_RETRY_AFTER_MS),
+    }),
   );
   await sim.listen({ host: '127.0.0.1', port: 0 });
   const simUrl = `http://127.0.0.1:${(sim.server.address() as { port: number }).port}`;
@@ -111,6 +129,11 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
   const queueOptions = { connection: redis, prefix: names.queuePrefix };
   const prepareQueue = createQueue<PrepareJob>(QUEUES.prepare, queueOptions);
   const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, queueOptions);
+  const pools = new Set(options.pools ?? ['prepare', 'dispatch']);
+  const stepsQueue = pools.has('steps')
+    ? createQueue<StepJob>(QUEUES.steps, queueOptions)
+    : undefined;
+  const queues = [prepareQueue, dispatchQueue, ...(stepsQueue ? [stepsQueue] : [])];
   const cache = createRedisExactCache(redis, {
     prefix: names.queuePrefix,
     maxEntriesPerTenant: 100_000,
@@ -124,19 +147,20 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
     workerConnections.push(c);
     return c;
   };
-  const { prepare, dispatch } = startWorkerPools({
-    pools: new Set(['prepare', 'dispatch']),
+  const started = startWorkerPools({
+    pools,
     connect: connection,
     prefix: names.queuePrefix,
     logger,
     metrics,
     ports: { cache, clock, provider },
+    ...(options.contextFor ? { contextFor: options.contextFor } : {}),
     dispatchQueue,
     publisher,
     timeoutMs: 30_000,
-  }) as Required<ReturnType<typeof startWorkerPools>>;
+  });
   const retried: RetriedAttempt[] = [];
-  dispatch.on('failed', (job, err) => {
+  started.dispatch?.on('failed', (job, err) => {
     if (!job?.id) return;
     const error = isAppError(err) ? err : undefined;
     retried.push({
@@ -186,6 +210,7 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
     ns,
     names,
     dispatchQueue,
+    ...(stepsQueue ? { stepsQueue } : {}),
     retried,
     makeRequest(opts = {}) {
       const { callback: _callback, ...base } = fixtures.request() as RequestMessage;
@@ -233,14 +258,15 @@ export async function setupPipelineFixture(): Promise<PipelineFixture> {
       void (await simCall('POST', '/sim/faults', { next, endpoints: ['chat'] })),
     async close() {
       await reader.disconnect();
-      await Promise.all([prepare.close(), dispatch.close()]);
-      for (const queue of [prepareQueue, dispatchQueue]) {
+      await Promise.all(Object.values(started).map((p) => p.close()));
+      for (const queue of queues) {
         await queue.obliterate({ force: true });
         await queue.close();
       }
       await producer.disconnect();
       await sim.close();
-      await deleteKeys(redis, `${names.queuePrefix}:cache:exact:*`);
+      // Caches, locks and vectors of this fixture's own namespace.
+      await deleteKeys(redis, `${names.queuePrefix}:*`);
       await redis.quit();
       await Promise.all(workerConnections.map((c) => c.quit().catch(() => undefined)));
       const admin = rawKafka.admin();
