@@ -22,11 +22,7 @@ import { waitFor } from '@asahi/testing';
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
 import { createOpenAiChatProvider } from '@asahi/provider-openai';
-import {
-  buildSimulator,
-  loadConfig as loadSimConfig,
-  type SimStatsSnapshot,
-} from '@asahi/provider-sim';
+import { startSimulator, type SimStatsSnapshot } from '@asahi/provider-sim';
 import {
   createQueue,
   createRedisConnection,
@@ -109,14 +105,10 @@ export async function setupPipelineFixture(
   const names = namesFor(ns);
   const logger = createLogger({ service: 'pipeline-it', level: 'silent' });
 
-  const sim = buildSimulator(
-    loadSimConfig({
-      LOG_LEVEL: 'silent',
-      SIM_FAULT_RETRY_AFTER_MS: String(options.simRetryAfterMs ?? SIM_RETRY_AFTER_MS),
-    }),
-  );
-  await sim.listen({ host: '127.0.0.1', port: 0 });
-  const simUrl = `http://127.0.0.1:${(sim.server.address() as { port: number }).port}`;
+  const sim = await startSimulator({
+    SIM_FAULT_RETRY_AFTER_MS: String(options.simRetryAfterMs ?? SIM_RETRY_AFTER_MS),
+  });
+  const simUrl = sim.url;
 
   // As main.ts: topics, one producer, the result publisher, queues on a shared connection,
   // each worker on its own connection, the cache on the shared one.

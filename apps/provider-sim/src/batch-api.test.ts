@@ -3,8 +3,7 @@ import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BATCH_DISCOUNT } from '@asahi/contracts';
-import { buildSimulator } from './build-app';
-import { loadConfig } from './config';
+import { startSimulator } from './start-simulator';
 import type { SimStatsSnapshot } from './stats';
 
 /**
@@ -20,13 +19,7 @@ interface Sim {
 const started: Sim[] = [];
 
 async function startSim(env: Record<string, string> = {}): Promise<Sim> {
-  const app = buildSimulator(
-    loadConfig({ LOG_LEVEL: 'silent', SIM_BATCH_TURNAROUND_MS: '400', ...env }),
-  );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('no address');
-  const url = `http://127.0.0.1:${address.port}`;
+  const { app, url } = await startSimulator({ SIM_BATCH_TURNAROUND_MS: '400', ...env });
   const sim = {
     app,
     url,

@@ -8,3 +8,5 @@ export { countChatPromptTokens, countTokens } from './tokens';
 export { FAULT_KINDS } from './faults';
 export type { FaultKind, FaultSettings, FaultPatch } from './faults';
 export type { BatchStats, SimStatsSnapshot } from './stats';
+export { startSimulator } from './start-simulator';
+export type { RunningSimulator } from './start-simulator';

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '@asahi/contracts';
 import { AppError } from '@asahi/errors';
-import { buildSimulator, loadConfig } from '@asahi/provider-sim';
+import { startSimulator } from '@asahi/provider-sim';
 import {
   createOpenAiBatchClient,
   parseBatchLines,
@@ -164,13 +164,7 @@ interface Sim {
 const started: Sim[] = [];
 
 async function startSim(env: Record<string, string> = {}): Promise<Sim> {
-  const app = buildSimulator(
-    loadConfig({ LOG_LEVEL: 'silent', SIM_BATCH_TURNAROUND_MS: '400', ...env }),
-  );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('simulator has no address');
-  const url = `http://127.0.0.1:${address.port}`;
+  const { app, url } = await startSimulator({ SIM_BATCH_TURNAROUND_MS: '400', ...env });
   const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${url}/v1`, maxRetries: 0 });
   const sim = { app, url, batches: createOpenAiBatchClient({ client }) };
   started.push(sim);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildSimulator, loadConfig } from '@asahi/provider-sim';
+import { startSimulator } from '@asahi/provider-sim';
 import { AppError } from '@asahi/errors';
 import { createOpenAiEmbedder } from './openai-embedder';
 
@@ -9,11 +9,7 @@ let app: FastifyInstance;
 let url: string;
 
 beforeAll(async () => {
-  app = buildSimulator(loadConfig({ LOG_LEVEL: 'silent' }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('simulator has no address');
-  url = `http://127.0.0.1:${address.port}`;
+  ({ app, url } = await startSimulator());
 });
 
 afterAll(async () => {

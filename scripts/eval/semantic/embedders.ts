@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { createLocalEmbedder } from '@asahi/embedder-local';
 import { createOpenAiEmbedder } from '@asahi/provider-openai';
-import { buildSimulator, loadConfig } from '@asahi/provider-sim';
+import { startSimulator } from '@asahi/provider-sim';
 import type { Embedder } from '@asahi/stages';
 
 export const EMBEDDER_NAMES = ['local', 'sim', 'lexical'] as const;
@@ -24,17 +24,10 @@ export interface EvalEmbedder {
 export async function openEmbedder(name: EmbedderName): Promise<EvalEmbedder> {
   if (name === 'local') return { embedder: await createLocalEmbedder(), close: async () => {} };
   if (name === 'lexical') return { embedder: lexicalEmbedder(), close: async () => {} };
-  const app = buildSimulator(loadConfig({ LOG_LEVEL: 'silent' }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('simulator has no address');
-  const client = new OpenAI({
-    apiKey: 'sk-eval',
-    baseURL: `http://127.0.0.1:${address.port}/v1`,
-    maxRetries: 2,
-  });
+  const sim = await startSimulator();
+  const client = new OpenAI({ apiKey: 'sk-eval', baseURL: `${sim.url}/v1`, maxRetries: 2 });
   const embedder = createOpenAiEmbedder({ client, model: 'text-embedding-3-small', name: 'sim' });
-  return { embedder, close: () => app.close() };
+  return { embedder, close: sim.close };
 }
 
 const LEXICAL_DIMENSIONS = 4096;
