@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,7 +93,7 @@ export function appProcess(options: AppProcessOptions): AppProcess {
 async function waitReady(url: string, timeoutMs: number, exited: () => boolean, logFile: string) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited()) throw new Error(`process exited before it was ready; see ${logFile}`);
+    if (exited()) throw new ExitedBeforeReadyError(logFile);
     try {
       // Bounded: a port held by something that accepts but never answers must not hang us.
       const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3_000) });
@@ -104,4 +104,22 @@ async function waitReady(url: string, timeoutMs: number, exited: () => boolean, 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`not ready after ${timeoutMs} ms: ${url} (see ${logFile})`);
+}
+
+/** The child died during start-up; the message carries the end of its log (CI keeps no files). */
+export class ExitedBeforeReadyError extends Error {
+  constructor(readonly logFile: string) {
+    super(
+      `process exited before it was ready; see ${logFile}\n--- last lines ---\n${logTail(logFile)}`,
+    );
+    this.name = 'ExitedBeforeReadyError';
+  }
+}
+
+function logTail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }

@@ -8,12 +8,19 @@ import { createServer } from 'node:net';
  */
 const LOW = 20_000;
 const HIGH = 32_000;
+/**
+ * The reservation set below is per process, and vitest runs test files in parallel workers: each
+ * process draws from its own slice of the range (by pid), so two workers rarely pick alike.
+ */
+const SLICES = 6;
+const SLICE = Math.floor((HIGH - LOW) / SLICES);
+const SLICE_LOW = LOW + (process.pid % SLICES) * SLICE;
 const handedOut = new Set<number>();
 
 /** A port free right now on 127.0.0.1, outside the ephemeral range, not handed out before here. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    const port = SLICE_LOW + Math.floor(Math.random() * SLICE);
     if (handedOut.has(port)) continue;
     handedOut.add(port); // reserved before the await, so concurrent callers never share one
     if (await isPortFree(port)) return port;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { appProcess, REPO_ROOT, type AppProcess } from './app-process';
+import { appProcess, ExitedBeforeReadyError, REPO_ROOT, type AppProcess } from './app-process';
 import { freePort, isPortFree } from './ports';
 
 export interface StackEndpoints {
@@ -96,7 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (apps['provider-sim'])
       await apps['provider-sim'].start().then(() => started.push(apps['provider-sim']!));
     const rest = Object.values(apps).filter((a) => a.label !== 'provider-sim');
-    await Promise.all(rest.map((a) => a.start().then(() => started.push(a))));
+    await Promise.all(rest.map((a) => startOnceMore(a).then(() => started.push(a))));
   } catch (err) {
     await stop();
     throw err;
@@ -108,6 +108,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     restart: (label) => apps[label]!.start(),
     stop,
   };
+}
+
+/**
+ * Eleven Node processes booting at once on two cores can make one of them lose a start-up race
+ * (a Kafka group join or metadata fetch that times out), and an orchestrator would restart it:
+ * so does the harness, once. The first failure is written to stderr with its log tail, so a real
+ * start-up bug still shows, and fails the second time.
+ */
+async function startOnceMore(app: AppProcess): Promise<void> {
+  try {
+    await app.start();
+  } catch (err) {
+    if (!(err instanceof ExitedBeforeReadyError)) throw err;
+    process.stderr.write(
+      `[stack] ${app.label} exited during start-up, restarting once\n${err.message}\n`,
+    );
+    await app.start();
+  }
 }
 
 async function preferredPort(port: number | undefined): Promise<number> {
