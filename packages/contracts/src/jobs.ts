@@ -17,8 +17,34 @@ export const dispatchJobSchema = z.object({
   enqueuedAt: z.number().int(),
   timings: z.record(z.string(), z.number().nonnegative()),
   plan: dispatchPlanSchema.optional(),
+  /**
+   * 'auto' (absent): dispatch plans the execution (the Batch API when the deadline leaves room for it);
+   * 'realtime': call now (flushed from batching, or a Batch API member coming back).
+   */
+  route: z.enum(['auto', 'realtime']).optional(),
+  /** Set when a Batch API member comes back to the realtime path, and why. */
+  fromBatch: z
+    .object({
+      batchId: z.string().min(1).max(128),
+      reason: z.enum(['late', 'batch-item-failed', 'batch-missing']),
+    })
+    .optional(),
+  /** Time this job has waited, in the queue, for provider/model rate limits so far. */
+  rateLimitWaitMs: z.number().nonnegative().optional(),
 });
 export type DispatchJob = z.infer<typeof dispatchJobSchema>;
+
+/**
+ * Deadline-aware dispatch (queue `asahi-batches`). A 'tick' plans one batching group (provider,
+ * model, endpoint, parameters) at its wake-up time; a 'batch' job drives one provider Batch API
+ * job from the state in PostgreSQL (submit, poll, release late members, collect). Job ids:
+ * `tick.<group>.<wakeAt>` and `batch.<batchId>`, so duplicates collapse.
+ */
+export const batchJobSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('tick'), group: z.string().min(1).max(256) }),
+  z.object({ kind: z.literal('batch'), batchId: z.string().min(1).max(128) }),
+]);
+export type BatchJob = z.infer<typeof batchJobSchema>;
 
 /**
  * Tier-3 step flow (queue `asahi-steps`). `request.steps` holds the steps being run (declared by

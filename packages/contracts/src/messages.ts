@@ -20,6 +20,43 @@ const id = z
 export const requestModeSchema = z.enum(['sync', 'async', 'bulk']);
 export type RequestMode = z.infer<typeof requestModeSchema>;
 
+/**
+ * Dispatch priority class. Sync callers hold an open HTTP request ('interactive'); async callers
+ * wait for a webhook ('standard'); bulk uploads ('background'). Defaults from the mode.
+ */
+export const priorityClassSchema = z.enum(['interactive', 'standard', 'background']);
+export type PriorityClass = z.infer<typeof priorityClassSchema>;
+
+/**
+ * How a request was (or is to be) run, cheapest first: one provider Batch API job (about half
+ * price, hours of turnaround), one array call (embeddings), or one ordinary realtime call.
+ */
+export const executionModeSchema = z.enum(['batch-api', 'array', 'realtime']);
+export type ExecutionMode = z.infer<typeof executionModeSchema>;
+
+/** What dispatch did for a request: execution, waits, and any fallback, with its reason. */
+export const dispatchReportSchema = z.object({
+  execution: executionModeSchema,
+  /** The Asahi batch id when the request went (or was meant to go) through the Batch API. */
+  batchId: z.string().max(128).optional(),
+  /**
+   * Why a Batch API member ended up realtime: 'late' (the batch ran past its deadline),
+   * 'batch-item-failed', 'batch-missing' (expired or cancelled before it ran).
+   */
+  releasedFromBatch: z.enum(['late', 'batch-item-failed', 'batch-missing']).optional(),
+  /** Time spent waiting for provider/model rate limits, in the queue. */
+  rateLimitWaitMs: z.number().nonnegative().optional(),
+  /** Set when the answer came from another model than the one planned. */
+  fallback: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      reason: z.enum(['circuit-open', 'provider-error', 'rate-limited']),
+    })
+    .optional(),
+});
+export type DispatchReport = z.infer<typeof dispatchReportSchema>;
+
 export const cacheControlSchema = z.object({
   mode: z.enum(['read-write', 'read-only', 'write-only', 'off']).default('read-write'),
   ttlSeconds: z
@@ -43,6 +80,8 @@ export const requestMessageSchema = z.object({
   mode: requestModeSchema,
   acceptedAt: isoDate,
   deadlineAt: isoDate,
+  /** Absent: from the mode (sync → interactive, async → standard, bulk → background). */
+  priority: priorityClassSchema.optional(),
   body: chatRequestSchema,
   callback: z.object({ url: z.string().url() }).optional(),
   cache: cacheControlSchema.optional(),
@@ -94,6 +133,7 @@ export const resultMessageSchema = z.object({
   routing: routingDecisionSchema.optional(),
   tokens: tokenReportSchema.optional(),
   savings: savingsSchema.optional(),
+  dispatch: dispatchReportSchema.optional(),
 });
 export type ResultMessage = z.infer<typeof resultMessageSchema>;
 

@@ -16,6 +16,10 @@ export const QUEUES = {
   webhook: 'asahi-webhook',
   /** Tier-3 intermediate results: one job per step of a multi-step request, plus its assembly. */
   steps: 'asahi-steps',
+  /** Deadline-aware dispatch: Batch API jobs (submit, poll, collect) and batching ticks. */
+  batches: 'asahi-batches',
+  /** Dead letters: dispatch jobs that failed their last attempt, kept for inspection and replay. */
+  dispatchDead: 'asahi-dispatch-dead',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -131,6 +131,26 @@ export const tenantPolicySchema = z.object({
     .default({}),
   optimization: optimizationModeSchema.optional(),
   enrichmentBudgetMs: z.number().int().min(1).max(1_000).optional(),
+  /** Default deadline per mode, in seconds after acceptance (else the platform defaults). */
+  deadlines: z
+    .object({
+      syncSeconds: z.number().int().min(1).max(3_600).optional(),
+      asyncSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400)
+        .optional(),
+      bulkSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86_400)
+        .optional(),
+    })
+    .optional(),
+  /** Share of contended realtime dispatch against other tenants in the same class (default 1). */
+  fairShareWeight: z.number().min(0.01).max(100).optional(),
 });
 export type TenantPolicy = z.infer<typeof tenantPolicySchema>;
 

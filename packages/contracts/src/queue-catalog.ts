@@ -49,4 +49,22 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
     keepCompleted: 1_000,
     keepFailed: 5_000,
   },
+  // One job per Batch API job or batching tick; cheap, mostly waiting (delayed) in the queue.
+  [QUEUES.batches]: {
+    attempts: 20,
+    backoffMs: 1_000,
+    concurrency: 8,
+    timeoutMs: 120_000,
+    keepCompleted: 1_000,
+    keepFailed: 5_000,
+  },
+  // Nothing works these: they are kept for inspection (Bull Board) and replay.
+  [QUEUES.dispatchDead]: {
+    attempts: 1,
+    backoffMs: 1_000,
+    concurrency: 1,
+    timeoutMs: 10_000,
+    keepCompleted: 10_000,
+    keepFailed: 10_000,
+  },
 };

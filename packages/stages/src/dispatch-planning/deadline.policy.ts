@@ -1,11 +1,7 @@
-import type { RequestMode } from '@asahi/contracts';
+import type { PriorityClass, RequestMode } from '@asahi/contracts';
 import { AppError } from '@asahi/errors';
 
-/**
- * Dispatch priority class. Sync callers hold an open HTTP request, so their traffic is
- * 'interactive'; async callers wait for a webhook ('standard'); bulk uploads ('background').
- */
-export type PriorityClass = 'interactive' | 'standard' | 'background';
+export type { PriorityClass };
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
