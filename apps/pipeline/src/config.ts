@@ -48,6 +48,39 @@ const schema = z.object({
   /** Feature-store reads must finish within this, or the prompt goes un-enriched. */
   ENRICHMENT_BUDGET_MS: z.coerce.number().int().positive().default(20),
   FEATURE_CACHE_TTL_S: z.coerce.number().int().positive().default(60),
+  /**
+   * Deadline-aware dispatch. Provider/model rate limits shared by every worker, JSON:
+   * `{"*": {"rpm": 500, "tpm": 200000}, "gpt-4o": {"rpm": 100}}` ("*" = any other model; a
+   * missing limit is unlimited). Empty = unlimited.
+   */
+  PROVIDER_LIMITS: z.string().default(''),
+  /** Models that may answer when one fails or its breaker is open, JSON `{"gpt-4o": ["gpt-4.1"]}`. */
+  FALLBACK_CHAINS: z.string().default(''),
+  /** Send requests with enough deadline slack through the provider Batch API (half price). */
+  BATCH_API: envSchemas.bool(true),
+  /** Expected Batch API turnaround and the safety margin on top (planner policy). */
+  BATCH_TURNAROUND_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3_600_000),
+  BATCH_MARGIN_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(30 * 60_000),
+  /** Members that make a Batch API job worth submitting before the maximum wait. */
+  BATCH_MIN_SIZE: z.coerce.number().int().positive().default(100),
+  /** Longest a Batch-API-eligible request waits for company. */
+  BATCH_MAX_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
+  /** How often a running Batch API job is polled (earlier when a member must be released). */
+  BATCH_POLL_MS: z.coerce.number().int().positive().default(30_000),
+  /** Time a realtime call needs, retries included: a request is due at its deadline minus this. */
+  REALTIME_ALLOWANCE_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 export type PipelineConfig = z.infer<typeof schema>;

@@ -1,7 +1,8 @@
 import { parseWith, requestMessageSchema, type RequestMessage } from '@asahi/contracts';
 import { isAppError } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
-import type { Job, Worker } from '@asahi/queue';
+import type { LlmMetrics } from '@asahi/metrics';
+import type { Job, Queue, Worker } from '@asahi/queue';
 import { buildResult } from '@asahi/stages';
 import type { ResultPublisher } from './result-publisher';
 
@@ -9,7 +10,12 @@ import type { ResultPublisher } from './result-publisher';
  * Safety net: a job that BullMQ gives up on (last attempt threw, stalled too often, bad payload)
  * still produces a terminal failed result, so no accepted request is left without an answer.
  */
-export function publishOnFinalFailure(worker: Worker, publisher: ResultPublisher, logger: Logger) {
+export function publishOnFinalFailure(
+  worker: Worker,
+  publisher: ResultPublisher,
+  logger: Logger,
+  dead?: { deadQueue: Queue<unknown>; metrics: LlmMetrics },
+) {
   worker.on('failed', (job: Job | undefined, err: Error) => {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
@@ -24,6 +30,29 @@ export function publishOnFinalFailure(worker: Worker, publisher: ResultPublisher
       return;
     }
     const request: RequestMessage = parsed.value;
+    // The dead-letter queue keeps the job (payload, error, attempts) for inspection and replay.
+    if (dead) {
+      dead.metrics.deadLetters.inc({
+        source: worker.name,
+        reason: isAppError(err) ? err.code : 'internal',
+      });
+      dead.deadQueue
+        .add(
+          'dead',
+          {
+            queue: worker.name,
+            jobId: job.id,
+            data: job.data,
+            error: err.message.slice(0, 2_000),
+            attemptsMade: job.attemptsMade,
+            failedAt: new Date().toISOString(),
+          },
+          { jobId: `${job.id ?? request.requestId}.dead` },
+        )
+        .catch((e: unknown) =>
+          logger.error({ err: e, jobId: job.id }, 'could not dead-letter job'),
+        );
+    }
     const code = isAppError(err) ? err.code : 'internal';
     const result = buildResult(request, {
       status: 'failed',

@@ -2,6 +2,7 @@ import {
   namesFor,
   QUEUES,
   requestMessageSchema,
+  type BatchJob,
   type DispatchJob,
   type PrepareJob,
 } from '@asahi/contracts';
@@ -13,10 +14,18 @@ import {
   runValidatedConsumer,
   type RunningConsumer,
 } from '@asahi/kafka';
-import { createDb, createModelRegistryRepository, getTenant } from '@asahi/db';
+import {
+  createDb,
+  createDispatchBatchRepository,
+  createModelRegistryRepository,
+  getTenant,
+} from '@asahi/db';
 import { createLogger } from '@asahi/logger';
 import { createEnrichmentMetrics, createLlmMetrics, createRegistry } from '@asahi/metrics';
-import { createOpenAiChatProvider } from '@asahi/provider-openai';
+import { createOpenAiChatProvider, openAiBatchClientFor } from '@asahi/provider-openai';
+import { breakerGauge } from '@asahi/stages';
+import { createRedisBreakers } from './adapters/redis-breaker';
+import { dispatchSettingsFrom } from './dispatch-settings';
 import { createQueue, createRedisConnection } from '@asahi/queue';
 import { countTokens } from '@asahi/stages';
 import { createFeatureStore } from './adapters/feature-store';
@@ -47,6 +56,22 @@ const prepareQueue = createQueue<PrepareJob>(QUEUES.prepare, {
 const dispatchQueue = createQueue<DispatchJob>(QUEUES.dispatch, {
   connection: redis,
   prefix: names.queuePrefix,
+});
+const batchQueue = createQueue<BatchJob>(QUEUES.batches, {
+  connection: redis,
+  prefix: names.queuePrefix,
+});
+const deadQueue = createQueue<unknown>(QUEUES.dispatchDead, {
+  connection: redis,
+  prefix: names.queuePrefix,
+});
+const settings = dispatchSettingsFrom(config);
+const breakers = createRedisBreakers(redis, {
+  prefix: names.queuePrefix,
+  onChange: ({ provider, model, state }) => {
+    metrics.breakerState.set({ provider, model }, breakerGauge(state));
+    logger.warn({ provider, model, state: state.status }, 'circuit breaker changed state');
+  },
 });
 const db = createDb(config.DATABASE_URL, {
   applicationName: 'asahi-pipeline',
@@ -85,6 +110,11 @@ const provider = createOpenAiChatProvider({
   baseURL: config.OPENAI_BASE_URL,
 });
 
+const batchClient = openAiBatchClientFor({
+  apiKey: config.OPENAI_API_KEY,
+  baseURL: config.OPENAI_BASE_URL,
+});
+
 const workers = Object.values(
   startWorkerPools({
     pools,
@@ -105,6 +135,13 @@ const workers = Object.values(
     },
     contextFor,
     dispatchQueue,
+    batchQueue,
+    deadQueue,
+    batches: createDispatchBatchRepository(db.prisma),
+    batchClient,
+    breakers,
+    settings,
+    redis,
     publisher,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     concurrency: { prepare: config.PREPARE_CONCURRENCY, dispatch: config.DISPATCH_CONCURRENCY },
@@ -134,6 +171,25 @@ const server = createServer({
   registry,
   ready: async () => (await redis.ping()) === 'PONG',
 });
+// Ops: every circuit breaker's state (also the asahi_circuit_breaker_state gauge).
+server.get('/ops/breakers', async () => {
+  const views = await breakers.list();
+  for (const v of views)
+    metrics.breakerState.set({ provider: v.provider, model: v.model }, breakerGauge(v.state));
+  return {
+    breakers: views.map((v) => ({
+      provider: v.provider,
+      model: v.model,
+      state: v.state.status,
+      ...(v.state.status === 'open'
+        ? {
+            openedAt: new Date(v.state.openedAt).toISOString(),
+            retryAt: new Date(v.state.retryAt).toISOString(),
+          }
+        : {}),
+    })),
+  };
+});
 await listenAndLog(
   server,
   { port: config.PORT, host: config.HOST },
@@ -144,7 +200,16 @@ onShutdown(logger, [
   { name: 'kafka consumer', close: () => consumer?.stop() },
   { name: 'workers', close: () => Promise.all(workers.map((w) => w.close())) },
   { name: 'http', close: () => server.close() },
-  { name: 'queues', close: () => Promise.all([prepareQueue.close(), dispatchQueue.close()]) },
+  {
+    name: 'queues',
+    close: () =>
+      Promise.all([
+        prepareQueue.close(),
+        dispatchQueue.close(),
+        batchQueue.close(),
+        deadQueue.close(),
+      ]),
+  },
   { name: 'producer', close: () => producer.disconnect() },
   { name: 'postgres', close: () => db.close() },
   { name: 'redis', close: () => redis.quit() },

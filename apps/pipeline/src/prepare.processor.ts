@@ -1,7 +1,7 @@
-import { QUEUES, prepareJobSchema, type AuditEvent, type DispatchJob } from '@asahi/contracts';
+import { QUEUES, prepareJobSchema, type AuditEvent } from '@asahi/contracts';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
-import { createWorker, enqueueBulk, type Queue, type Redis } from '@asahi/queue';
+import { createWorker, type Redis } from '@asahi/queue';
 import {
   DEFAULT_CONTEXT,
   prepareRequest,
@@ -10,7 +10,7 @@ import {
   type PreparePorts,
   type PrepareTrace,
 } from '@asahi/stages';
-import { priorityOf } from './intake';
+import type { DispatchEnqueuer } from './dispatch-enqueue';
 import type { ResultPublisher } from './result-publisher';
 import type { StepsStarter } from './steps-flow';
 
@@ -22,7 +22,8 @@ export interface PrepareProcessorDeps {
   ports: PreparePorts;
   /** The tenant's policy and the model registry (cached by the caller). */
   contextFor?: (tenantId: string) => Promise<PrepareContext>;
-  dispatchQueue: Queue<DispatchJob>;
+  /** Puts the dispatch job on its queue with its scheduling priority. */
+  enqueuer: DispatchEnqueuer;
   publisher: ResultPublisher;
   concurrency?: number;
   /** [tier-3 steps] Runs multi-step requests as a step flow (see steps-flow.ts). */
@@ -78,7 +79,7 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
           task: outcome.plan.routing.taskType,
           model: outcome.plan.routing.model,
         });
-      await enqueueBulk(deps.dispatchQueue, [
+      await deps.enqueuer.enqueue([
         {
           jobId: request.requestId,
           data: {
@@ -88,7 +89,6 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
             timings,
             plan: outcome.plan,
           },
-          priority: priorityOf(request),
         },
       ]);
       return { status: 'dispatched' };

@@ -8,6 +8,7 @@ import {
   requestMessageSchema,
   resultMessageSchema,
   type AuditEvent,
+  type BatchJob,
   type DispatchJob,
   type Names,
   type PrepareJob,
@@ -21,7 +22,8 @@ import { readInfraEndpoints } from '@asahi/local-infra';
 import { waitFor } from '@asahi/testing';
 import { createLogger } from '@asahi/logger';
 import { createLlmMetrics, createRegistry } from '@asahi/metrics';
-import { createOpenAiChatProvider } from '@asahi/provider-openai';
+import { createDispatchBatchRepository, createTestDatabase, type TestDatabase } from '@asahi/db';
+import { createOpenAiChatProvider, openAiBatchClientFor } from '@asahi/provider-openai';
 import { startSimulator, type SimStatsSnapshot } from '@asahi/provider-sim';
 import {
   createQueue,
@@ -31,7 +33,10 @@ import {
   type Queue,
   type Redis,
 } from '@asahi/queue';
+import { createRedisBreakers, type RedisBreakers } from './adapters/redis-breaker';
 import { createRedisExactCache } from './adapters/redis-exact-cache';
+import type { DispatchSettings } from './dispatch-settings';
+import { DEFAULT_BATCH_POLICY, type BreakerPolicy } from '@asahi/stages';
 import { createResultPublisher } from './result-publisher';
 import { startWorkerPools, type WorkerPoolsDeps } from './worker-pools';
 
@@ -66,12 +71,28 @@ export interface PipelineFixtureOptions {
   contextFor?: WorkerPoolsDeps['contextFor'];
   /** What an injected 429 asks for (default SIM_RETRY_AFTER_MS). */
   simRetryAfterMs?: number;
+  /** Deadline-aware dispatch settings over the defaults (unlimited, no fallbacks, Batch API on). */
+  dispatch?: Partial<DispatchSettings>;
+  breakerPolicy?: BreakerPolicy;
+  /** Extra simulator settings (SIM_* variables). */
+  simEnv?: Record<string, string>;
 }
 
 export interface PipelineFixture {
   ns: string;
   names: Names;
   dispatchQueue: Queue<DispatchJob>;
+  batchQueue: Queue<BatchJob>;
+  deadQueue: Queue<unknown>;
+  breakers: RedisBreakers;
+  /** The fixture's own migrated PostgreSQL database (Batch API state). */
+  database: TestDatabase;
+  metrics: ReturnType<typeof createLlmMetrics>;
+  simUrl: string;
+  /** Starts another set of the same pools (a second pipeline process, as far as queues go). */
+  startMorePools(): Promise<{ close(): Promise<void> }>;
+  /** Stops the pools without closing anything else (as a crashed process would stop working). */
+  stopPools(): Promise<void>;
   /** Present when the `steps` pool runs. */
   stepsQueue?: Queue<StepJob>;
   retried: RetriedAttempt[];
@@ -107,7 +128,9 @@ export async function setupPipelineFixture(
 
   const sim = await startSimulator({
     SIM_FAULT_RETRY_AFTER_MS: String(options.simRetryAfterMs ?? SIM_RETRY_AFTER_MS),
+    ...options.simEnv,
   });
+  const database = await createTestDatabase();
   const simUrl = sim.url;
 
   // As main.ts: topics, one producer, the result publisher, queues on a shared connection,
@@ -125,7 +148,15 @@ export async function setupPipelineFixture(
   const stepsQueue = pools.has('steps')
     ? createQueue<StepJob>(QUEUES.steps, queueOptions)
     : undefined;
-  const queues = [prepareQueue, dispatchQueue, ...(stepsQueue ? [stepsQueue] : [])];
+  const batchQueue = createQueue<BatchJob>(QUEUES.batches, queueOptions);
+  const deadQueue = createQueue<unknown>(QUEUES.dispatchDead, queueOptions);
+  const queues = [
+    prepareQueue,
+    dispatchQueue,
+    batchQueue,
+    deadQueue,
+    ...(stepsQueue ? [stepsQueue] : []),
+  ];
   const cache = createRedisExactCache(redis, {
     prefix: names.queuePrefix,
     maxEntriesPerTenant: 100_000,
@@ -139,7 +170,19 @@ export async function setupPipelineFixture(
     workerConnections.push(c);
     return c;
   };
-  const started = startWorkerPools({
+  const breakers = createRedisBreakers(redis, {
+    prefix: names.queuePrefix,
+    ...(options.breakerPolicy ? { policy: options.breakerPolicy } : {}),
+  });
+  const settings: DispatchSettings = {
+    limitsFor: () => ({ rpm: Infinity, tpm: Infinity }),
+    fallbackChains: {},
+    batchApi: true,
+    batchPolicy: DEFAULT_BATCH_POLICY,
+    pollMs: 500,
+    ...options.dispatch,
+  };
+  const poolDeps: WorkerPoolsDeps = {
     pools,
     connect: connection,
     prefix: names.queuePrefix,
@@ -148,9 +191,18 @@ export async function setupPipelineFixture(
     ports: { cache, clock, provider },
     ...(options.contextFor ? { contextFor: options.contextFor } : {}),
     dispatchQueue,
+    batchQueue,
+    deadQueue,
+    batches: createDispatchBatchRepository(database.db.prisma),
+    batchClient: openAiBatchClientFor({ apiKey: 'sk-asahi-it', baseURL: `${simUrl}/v1` }),
+    breakers,
+    settings,
+    redis,
     publisher,
     timeoutMs: 30_000,
-  });
+  };
+  const started = startWorkerPools(poolDeps);
+  const extra: { close(): Promise<unknown> }[] = [];
   const retried: RetriedAttempt[] = [];
   started.dispatch?.on('failed', (job, err) => {
     if (!job?.id) return;
@@ -202,6 +254,23 @@ export async function setupPipelineFixture(
     ns,
     names,
     dispatchQueue,
+    batchQueue,
+    deadQueue,
+    breakers,
+    database,
+    metrics,
+    simUrl,
+    async startMorePools() {
+      const more = startWorkerPools(poolDeps);
+      const handle = {
+        close: async () => void (await Promise.all(Object.values(more).map((p) => p.close()))),
+      };
+      extra.push(handle);
+      return handle;
+    },
+    async stopPools() {
+      await Promise.all(Object.values(started).map((p) => p.close()));
+    },
     ...(stepsQueue ? { stepsQueue } : {}),
     retried,
     makeRequest(opts = {}) {
@@ -251,12 +320,14 @@ export async function setupPipelineFixture(
     async close() {
       await reader.disconnect();
       await Promise.all(Object.values(started).map((p) => p.close()));
+      await Promise.all(extra.map((p) => p.close()));
       for (const queue of queues) {
         await queue.obliterate({ force: true });
         await queue.close();
       }
       await producer.disconnect();
       await sim.close();
+      await database.drop();
       // Caches, locks and vectors of this fixture's own namespace.
       await deleteKeys(redis, `${names.queuePrefix}:*`);
       await redis.quit();

@@ -1,4 +1,6 @@
-import type { DispatchJob } from '@asahi/contracts';
+import type { BatchJob, DispatchJob } from '@asahi/contracts';
+import type { DispatchBatchRepository } from '@asahi/db';
+import type { OpenAiBatchClient } from '@asahi/provider-openai';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
 import {
@@ -9,6 +11,7 @@ import {
   type Worker,
 } from '@asahi/queue';
 import type {
+  PendingItem,
   ChatProvider,
   Clock,
   EnrichmentPorts,
@@ -17,6 +20,12 @@ import type {
   SemanticPorts,
 } from '@asahi/stages';
 import { createRedisStepCache, createRedisStepLock } from './adapters/redis-step-cache';
+import { createRedisAccumulator, createRedisFairShare } from './adapters/redis-accumulator';
+import type { RedisBreakers } from './adapters/redis-breaker';
+import { createRedisRateLimiter } from './adapters/redis-rate-limiter';
+import { createBatchScheduler, startBatchWorker } from './batch.processor';
+import { createDispatchEnqueuer } from './dispatch-enqueue';
+import type { DispatchSettings } from './dispatch-settings';
 import { startDispatchWorker } from './dispatch.processor';
 import { publishOnFinalFailure } from './final-failure';
 import { startPrepareWorker } from './prepare.processor';
@@ -42,6 +51,15 @@ export interface WorkerPoolsDeps {
   /** Tenant policy and model registry for prepare; absent → platform defaults. */
   contextFor?: (tenantId: string) => Promise<PrepareContext>;
   dispatchQueue: Queue<DispatchJob>;
+  /** Deadline-aware dispatch: the Batch API driver queue, its state and its client. */
+  batchQueue: Queue<BatchJob>;
+  deadQueue: Queue<unknown>;
+  batches: DispatchBatchRepository;
+  batchClient: OpenAiBatchClient;
+  breakers: RedisBreakers;
+  settings: DispatchSettings;
+  /** Shared Redis connection for rate limits, fair-share counters and accumulated requests. */
+  redis: Redis;
   publisher: ResultPublisher;
   timeoutMs: number;
   concurrency?: { prepare?: number | undefined; dispatch?: number | undefined };
@@ -51,6 +69,7 @@ export interface StartedPools {
   prepare?: Worker;
   dispatch?: Worker;
   steps?: Worker;
+  batches?: Worker;
   /** Adds step flows for prepare; closed with the workers. */
   stepsFlow?: FlowProducer;
 }
@@ -60,6 +79,25 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
   const { prefix, logger, metrics, publisher } = deps;
   const { cache, clock, provider } = deps.ports;
   const started: StartedPools = {};
+  const { redis, settings } = deps;
+  const accumulator = createRedisAccumulator(redis, { prefix });
+  const weightOf = async (tenantId: string) =>
+    (deps.contextFor ? (await deps.contextFor(tenantId)).policy.fairShareWeight : undefined) ?? 1;
+  const enqueuer = createDispatchEnqueuer({
+    queue: deps.dispatchQueue,
+    fairShare: createRedisFairShare(redis, { prefix }),
+    weightOf,
+    policy: {
+      realtimeAllowanceMs: settings.batchPolicy.realtimeAllowanceMs,
+      urgentWindowMs: 5 * 60_000,
+    },
+  });
+  const scheduler = createBatchScheduler({
+    batchQueue: deps.batchQueue,
+    accumulator,
+    batches: deps.batches,
+    settings,
+  });
   if (deps.pools.has('prepare')) {
     // [tier-3 steps] prepare hands multi-step requests to a step flow.
     started.stepsFlow = createFlowProducer(deps.connect('pipeline-steps-flow'), prefix);
@@ -77,7 +115,7 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
         ...(deps.ports.enrichment ? { enrichment: deps.ports.enrichment } : {}),
       },
       ...(deps.contextFor ? { contextFor: deps.contextFor } : {}),
-      dispatchQueue: deps.dispatchQueue,
+      enqueuer,
       publisher,
       concurrency: deps.concurrency?.prepare,
     });
@@ -93,8 +131,41 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       publisher,
       timeoutMs: deps.timeoutMs,
       concurrency: deps.concurrency?.dispatch,
+      limiter: createRedisRateLimiter(redis, { prefix }),
+      breakers: deps.breakers,
+      settings,
+      enqueuer,
+      ...(settings.batchApi
+        ? {
+            accumulate: (job: DispatchJob, item: PendingItem) =>
+              scheduler.accumulate({ job, item }),
+          }
+        : {}),
     });
-    publishOnFinalFailure(started.dispatch, publisher, logger);
+    publishOnFinalFailure(started.dispatch, publisher, logger, {
+      deadQueue: deps.deadQueue,
+      metrics,
+    });
+    started.batches = startBatchWorker({
+      connection: deps.connect('pipeline-batches'),
+      prefix,
+      logger,
+      metrics,
+      batchQueue: deps.batchQueue,
+      accumulator,
+      batches: deps.batches,
+      client: deps.batchClient,
+      enqueuer,
+      publisher,
+      ports: { cache, clock },
+      providerName: provider.name,
+      settings,
+    });
+    // Batch API jobs in flight when a pipeline died are resumed from PostgreSQL.
+    void scheduler
+      .resume()
+      .then((n) => n > 0 && logger.info({ batches: n }, 'resumed unfinished Batch API jobs'))
+      .catch((err: unknown) => logger.warn({ err }, 'could not resume Batch API jobs'));
   }
   if (deps.pools.has('steps')) {
     // [tier-3 steps] the step pool; it publishes its own failures (publishOnStepFailure).

@@ -45,6 +45,17 @@ export { recordUsage, recordUsageBatch, listUsage } from './usage.repository';
 export type { UsageInput } from './usage.repository';
 export { createModelRegistryRepository } from './model-registry.repository';
 export type { ModelRegistryRepository } from './model-registry.repository';
+export { createDispatchBatchRepository } from './dispatch-batch.repository';
+export type {
+  CreateDispatchBatchInput,
+  DispatchBatchMemberInput,
+  DispatchBatchMemberRow,
+  DispatchBatchMemberState,
+  DispatchBatchRepository,
+  DispatchBatchRow,
+  DispatchBatchStatus,
+  MarkSubmittedInput,
+} from './dispatch-batch.repository';
 export {
   upsertDelivery,
   markDelivered,

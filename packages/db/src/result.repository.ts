@@ -40,13 +40,14 @@ export async function saveTerminalResult(
     ), result AS (
       INSERT INTO results (id, job_id, tenant_id, status, model, provider, output, prompt_tokens, completion_tokens,
         total_tokens, cost_usd, baseline_cost_usd, cache_tier, timings, error, attempts, completed_at, routing, tokens,
-        savings)
+        savings, dispatch)
       VALUES (${msg.requestId}, ${msg.requestId}, ${msg.tenantId}, ${msg.status}, ${msg.model}, ${msg.provider},
         ${jsonOrNull(msg.output)}::jsonb, ${msg.usage.promptTokens}::int,
         ${msg.usage.completionTokens}::int, ${msg.usage.totalTokens}::int, ${msg.costUsd}::numeric,
         ${msg.baselineCostUsd}::numeric, ${msg.cacheTier}, ${JSON.stringify(msg.timings)}::jsonb,
         ${jsonOrNull(msg.error)}::jsonb, ${msg.attempts}::int, ${msg.completedAt}::timestamptz,
-        ${jsonOrNull(msg.routing)}::jsonb, ${jsonOrNull(msg.tokens)}::jsonb, ${jsonOrNull(msg.savings)}::jsonb)
+        ${jsonOrNull(msg.routing)}::jsonb, ${jsonOrNull(msg.tokens)}::jsonb, ${jsonOrNull(msg.savings)}::jsonb,
+        ${jsonOrNull(msg.dispatch)}::jsonb)
       ON CONFLICT DO NOTHING
       RETURNING id
     )

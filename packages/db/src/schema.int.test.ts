@@ -34,6 +34,14 @@ async function catalogSnapshot(url: string): Promise<string[]> {
   }
 }
 
+/**
+ * Catalog lines the migrations add by hand because Prisma schema cannot express them (see
+ * packages/db/README.md): the engine's diff of schema.prisma never has them, the migrations must.
+ */
+const HAND_WRITTEN = [
+  `index CREATE UNIQUE INDEX dispatch_batch_members_live_request_key ON public.dispatch_batch_members USING btree (request_id) WHERE (state = 'in_batch'::text)`,
+];
+
 let migrated: TestDatabase;
 let fromSchema: TestDatabase;
 let prisma: PrismaClient;
@@ -64,7 +72,10 @@ describe('schema and migrated database agree', () => {
       catalogSnapshot(migrated.url),
     ]);
     expect(actual.length).toBeGreaterThan(50);
-    expect(actual).toEqual(expected);
+    expect(actual.filter((line) => !HAND_WRITTEN.includes(line))).toEqual(expected);
+    expect(actual).toEqual(expect.arrayContaining(HAND_WRITTEN));
+    // Should the engine ever produce one of them, it belongs in schema.prisma instead.
+    for (const line of HAND_WRITTEN) expect(expected).not.toContain(line);
   }, 30_000);
 
   it('writes and reads every model, every field, through Prisma Client', async () => {
@@ -146,6 +157,7 @@ describe('schema and migrated database agree', () => {
       },
       tokens: { original: 20, optimized: 12, strategies: ['whitespace'] },
       savings: { cache: 0, intermediate: 0, routing: 0.001, tokens: -0.5, batch: 0 },
+      dispatch: { execution: 'batch-api', batchId: 'bat_1', releasedFromBatch: 'late' },
     };
     const storedResult = await prisma.result.create({ data: result });
     expect({
@@ -160,10 +172,67 @@ describe('schema and migrated database agree', () => {
     await prisma.job.create({ data: { ...job, id: 'req-2', resultId: 'req-2' } });
     expect(
       await prisma.result.create({
-        data: { ...result, id: 'req-2', jobId: 'req-2', routing: undefined, tokens: undefined },
-        select: { routing: true, tokens: true, savings: true },
+        data: {
+          ...result,
+          id: 'req-2',
+          jobId: 'req-2',
+          routing: undefined,
+          tokens: undefined,
+          dispatch: undefined,
+        },
+        select: { routing: true, tokens: true, savings: true, dispatch: true },
       }),
-    ).toEqual({ routing: null, tokens: null, savings: result.savings });
+    ).toEqual({ routing: null, tokens: null, savings: result.savings, dispatch: null });
+
+    const batch = {
+      id: 'bat_1',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      endpoint: 'chat',
+      status: 'submitted',
+      providerBatchId: 'batch_abc',
+      inputFileId: 'file_abc',
+      providerStatus: 'in_progress',
+      memberCount: 2,
+      createdAt: at('10:00:09.000'),
+      submittedAt: at('10:00:10.000'),
+      expectedDoneAt: at('11:00:00.000'),
+      finishedAt: at('11:00:01.000'),
+      attempts: 3,
+      lastError: 'upload failed',
+    };
+    expect(await prisma.dispatchBatch.create({ data: batch })).toEqual(batch);
+    expect(
+      await prisma.dispatchBatch.create({
+        data: {
+          id: 'bat_2',
+          provider: 'openai',
+          model: 'gpt-4o',
+          endpoint: 'chat',
+          status: 'created',
+          memberCount: 0,
+          expectedDoneAt: at('11:00:00.000'),
+        },
+      }),
+    ).toMatchObject({ attempts: 0, providerBatchId: null, createdAt: expect.any(Date) });
+    const member = {
+      batchId: 'bat_1',
+      requestId: 'req-1',
+      tenantId: tenant.id,
+      customId: 'c-1',
+      deadlineAt: at('12:00:00.000'),
+      state: 'in_batch',
+      payload: { requestId: 'req-1', nested: { a: [1] } },
+      updatedAt: at('10:00:09.500'),
+    };
+    expect(await prisma.dispatchBatchMember.create({ data: member })).toEqual(member);
+    expect(
+      await prisma.dispatchBatch.findUnique({ where: { id: 'bat_1' }, include: { members: true } }),
+    ).toEqual({ ...batch, members: [member] });
+    const memberKey = { batchId: 'bat_1', customId: 'c-1' };
+    expect(
+      await prisma.dispatchBatchMember.findUnique({ where: { batchId_customId: memberKey } }),
+    ).toEqual(member);
 
     const audit = {
       id: 'evt-1',

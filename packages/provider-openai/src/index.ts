@@ -3,6 +3,7 @@ export type { OpenAiProviderOptions } from './openai-chat.provider';
 export { createOpenAiEmbedder } from './openai-embedder';
 export type { OpenAiEmbedderOptions } from './openai-embedder';
 export {
+  openAiBatchClientFor,
   createOpenAiBatchClient,
   customIdsOf,
   parseBatchLines,

@@ -70,6 +70,15 @@ export interface OpenAiBatchClient {
     options: BatchSubmitOptions,
   ): Promise<{ batchId: string; inputFileId: string }>;
   poll(batchId: string): Promise<BatchStatus>;
+  /**
+   * The most recent batch carrying `metadata[key] === value` among the latest `scan` batches, or
+   * null: how a worker that died between creating a batch and recording it finds it again.
+   */
+  findByMetadata(
+    key: string,
+    value: string,
+    scan?: number,
+  ): Promise<{ batchId: string; inputFileId: string } | null>;
   cancel(batchId: string): Promise<BatchStatus>;
   /**
    * Downloads and maps the output and error files of a finished batch. `customIds` is the list
@@ -82,6 +91,11 @@ const CHAT_URL = '/v1/chat/completions';
 const FINISHED: ReadonlySet<BatchState> = new Set(['completed', 'failed', 'expired', 'cancelled']);
 // Line-level error codes for items the batch never ran: the caller should send them realtime.
 const NOT_RUN_CODES: ReadonlySet<string> = new Set(['batch_expired', 'batch_cancelled']);
+
+/** The client over the OpenAI SDK for an API key and base URL (SDK retries off, as documented). */
+export function openAiBatchClientFor(options: { apiKey: string; baseURL: string }): OpenAiBatchClient {
+  return createOpenAiBatchClient({ client: new OpenAI({ ...options, maxRetries: 0 }) });
+}
 
 export function createOpenAiBatchClient({ client }: OpenAiBatchClientOptions): OpenAiBatchClient {
   const call = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -112,6 +126,17 @@ export function createOpenAiBatchClient({ client }: OpenAiBatchClientOptions): O
       });
     },
     poll: async (batchId) => toBatchStatus(await call(() => client.batches.retrieve(batchId))),
+    async findByMetadata(key, value, scan = 500) {
+      return call(async () => {
+        let seen = 0;
+        for await (const batch of client.batches.list({ limit: 100 })) {
+          if (batch.metadata?.[key] === value)
+            return { batchId: batch.id, inputFileId: batch.input_file_id };
+          if (++seen >= scan) break;
+        }
+        return null;
+      });
+    },
     cancel: async (batchId) => toBatchStatus(await call(() => client.batches.cancel(batchId))),
     async collect(batchId, options = {}) {
       const batch = await call(() => client.batches.retrieve(batchId));

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUE_POLICIES, parseWith, type QueueName, type z } from '@asahi/contracts';
 import { AppError, isAppError, toAppError } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
@@ -16,6 +16,12 @@ export interface JobContext {
   startedAt: number;
   /** Return values of this job's flow children, keyed by child job key (empty outside flows). */
   childrenValues(): Promise<Record<string, unknown>>;
+  /**
+   * Puts the job back in the queue, delayed until `at` (epoch ms), without using an attempt:
+   * waiting (for a rate limit, a breaker, a batch) happens in Redis, not in this process.
+   * `patch` is merged into the job's data first. Never returns: call it as `return ctx.delayUntil(…)`.
+   */
+  delayUntil(at: number, patch?: Record<string, unknown>): Promise<never>;
 }
 
 export interface WorkerOptions<S extends z.ZodType, R> {
@@ -37,7 +43,7 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
   const policy = QUEUE_POLICIES[options.name];
   return new Worker(
     options.name,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const parsed = parseWith(options.schema, job.data);
       if (!parsed.ok) throw new UnrecoverableError(`invalid job payload: ${parsed.reason}`);
       const attemptsAllowed = job.opts.attempts ?? policy.attempts;
@@ -49,10 +55,16 @@ export function createWorker<S extends z.ZodType, R>(options: WorkerOptions<S, R
         createdAt: job.timestamp,
         startedAt: Date.now(),
         childrenValues: () => job.getChildrenValues(),
+        delayUntil: async (at, patch) => {
+          if (patch) await job.updateData({ ...(job.data as object), ...patch });
+          await job.moveToDelayed(Math.max(at, Date.now() + 1), token);
+          throw new DelayedError();
+        },
       };
       try {
         return await options.handle(parsed.value, ctx);
       } catch (err) {
+        if (err instanceof DelayedError) throw err; // moved back to the queue, not a failure
         // An error that is not an AppError is an unknown fault (a dropped connection, a driver
         // error): retry it within the job's attempts rather than fail the request at once.
         const appError = isAppError(err)

@@ -1,7 +1,7 @@
-import type { DispatchPlan, RequestMessage, ResultMessage } from '@asahi/contracts';
+import type { DispatchPlan, DispatchReport, RequestMessage, ResultMessage } from '@asahi/contracts';
 import { toAppError, type AppError } from '@asahi/errors';
 import { decideCache } from './cache-policy';
-import type { Clock, ChatProvider, ExactCache } from './ports';
+import type { Clock, ChatProvider, ExactCache, ProviderAnswer } from './ports';
 import { accountCost } from './cost/index';
 import { buildResult } from './result-builder';
 
@@ -20,6 +20,10 @@ export interface DispatchInput {
   timings: Record<string, number>;
   /** What prepare decided (routing, token optimization, alias cache keys). */
   plan?: DispatchPlan;
+  /** Call this model instead of the request's (a fallback); recorded in `report.fallback`. */
+  model?: string;
+  /** How the request is being run (execution, waits, fallback); carried onto the result. */
+  report?: DispatchReport;
 }
 
 export type DispatchOutcome =
@@ -38,60 +42,96 @@ export async function dispatchRequest(
 ): Promise<DispatchOutcome> {
   const { request } = input;
   const started = ports.clock.now();
+  const body = input.model ? { ...request.body, model: input.model } : request.body;
   try {
-    const answer = await ports.provider.complete(request.body, { timeoutMs: input.timeoutMs });
-    const model = answer.output.model || request.body.model;
-    const plan = input.plan;
-    const cost = accountCost({
-      baselineModel: plan?.baselineModel ?? request.body.model,
-      model,
-      usage: answer.usage,
-      tokens: plan?.tokens,
-    });
+    const answer = await ports.provider.complete(body, { timeoutMs: input.timeoutMs });
     const timings = { ...input.timings, provider: ports.clock.now() - started };
-    const result = buildResult(request, {
-      status: 'succeeded',
-      completedAt: ports.clock.now(),
-      model,
-      provider: ports.provider.name,
-      output: answer.output,
-      usage: answer.usage,
-      ...cost,
-      attempts: input.attempt,
-      timings,
-      routing: plan?.routing,
-      tokens: plan?.tokens,
+    const result = await answerResult({ ...input, timings }, answer, ports, {
+      providerName: ports.provider.name,
     });
-    // Cache control was decided in prepare: a key is only present when writes are allowed.
-    const ttlSeconds = plan?.cacheTtlSeconds ?? decideCache(request).ttlSeconds;
-    const keys = input.cacheKey ? [input.cacheKey, ...(plan?.aliasKeys ?? [])] : [];
-    const entry = {
-      output: answer.output,
-      usage: answer.usage,
-      model: result.model,
-      provider: result.provider,
-      costUsd: cost.costUsd,
-      baselineCostUsd: cost.baselineCostUsd,
-      cachedAt: result.completedAt,
-    };
-    await Promise.all(
-      keys.map(
-        (key) => ports.cache.set(request.tenantId, key, entry, ttlSeconds).catch(() => undefined), // a cache write failure must not fail a paid-for answer
-      ),
-    );
     return { kind: 'complete', result };
   } catch (err) {
     const error = toAppError(err);
     if (error.retryable && !input.isFinalAttempt) return { kind: 'retry', error };
-    const result = buildResult(request, {
-      status: 'failed',
-      completedAt: ports.clock.now(),
-      model: request.body.model,
-      provider: ports.provider.name,
-      attempts: input.attempt,
-      timings: { ...input.timings, provider: ports.clock.now() - started },
-      error: { code: error.code, message: error.message, retryable: error.retryable },
-    });
-    return { kind: 'complete', result };
+    const timings = { ...input.timings, provider: ports.clock.now() - started };
+    return {
+      kind: 'complete',
+      result: failedResult({ ...input, timings }, error, ports.clock, ports.provider.name),
+    };
   }
+}
+
+/**
+ * The terminal result of a provider answer (realtime or from a Batch API job), priced for its
+ * execution, written to the exact cache under every key prepare asked for.
+ */
+export async function answerResult(
+  input: Pick<
+    DispatchInput,
+    'request' | 'cacheKey' | 'attempt' | 'timings' | 'plan' | 'model' | 'report'
+  >,
+  answer: ProviderAnswer,
+  ports: { cache: ExactCache; clock: Clock },
+  options: { providerName: string },
+): Promise<ResultMessage> {
+  const { request, plan } = input;
+  const model = answer.output.model || input.model || request.body.model;
+  const cost = accountCost({
+    baselineModel: plan?.baselineModel ?? request.body.model,
+    model,
+    usage: answer.usage,
+    tokens: plan?.tokens,
+    batch: input.report?.execution === 'batch-api',
+  });
+  const result = buildResult(request, {
+    status: 'succeeded',
+    completedAt: ports.clock.now(),
+    model,
+    provider: options.providerName,
+    output: answer.output,
+    usage: answer.usage,
+    ...cost,
+    attempts: input.attempt,
+    timings: input.timings,
+    routing: plan?.routing,
+    tokens: plan?.tokens,
+    dispatch: input.report,
+  });
+  // Cache control was decided in prepare: a key is only present when writes are allowed.
+  const ttlSeconds = plan?.cacheTtlSeconds ?? decideCache(request).ttlSeconds;
+  const keys = input.cacheKey ? [input.cacheKey, ...(plan?.aliasKeys ?? [])] : [];
+  const entry = {
+    output: answer.output,
+    usage: answer.usage,
+    model: result.model,
+    provider: result.provider,
+    costUsd: cost.costUsd,
+    baselineCostUsd: cost.baselineCostUsd,
+    cachedAt: result.completedAt,
+  };
+  await Promise.all(
+    keys.map(
+      (key) => ports.cache.set(request.tenantId, key, entry, ttlSeconds).catch(() => undefined), // a cache write failure must not fail a paid-for answer
+    ),
+  );
+  return result;
+}
+
+/** The terminal failed result: the error's code and whether retrying the request could help. */
+export function failedResult(
+  input: Pick<DispatchInput, 'request' | 'attempt' | 'timings' | 'model' | 'report'>,
+  error: AppError,
+  clock: Clock,
+  providerName: string,
+): ResultMessage {
+  return buildResult(input.request, {
+    status: 'failed',
+    completedAt: clock.now(),
+    model: input.model ?? input.request.body.model,
+    provider: providerName,
+    attempts: input.attempt,
+    timings: input.timings,
+    error: { code: error.code, message: error.message, retryable: error.retryable },
+    dispatch: input.report,
+  });
 }

@@ -26,7 +26,7 @@ export type {
 export type { SemanticPorts } from './prepare/semantic-lookup';
 export { withinBudget } from './prepare/budget';
 export { canonicalCacheKey, requestCacheKey, semanticScope } from './prepare/cache-keys';
-export { dispatchRequest } from './dispatch.stage';
+export { answerResult, dispatchRequest, failedResult } from './dispatch.stage';
 export type { DispatchInput, DispatchOutcome, DispatchPorts } from './dispatch.stage';
 export * from './semantic/index';
 export * from './tokens/index';

@@ -1,5 +1,6 @@
 import type {
   CacheTier,
+  DispatchReport,
   RoutingDecision,
   Savings,
   TokenReport,
@@ -29,6 +30,7 @@ export interface ResultFields {
   routing?: RoutingDecision | undefined;
   tokens?: TokenReport | undefined;
   savings?: Savings | undefined;
+  dispatch?: DispatchReport | undefined;
 }
 
 /** The one place a result message is assembled from its request, so every field is carried over. */
@@ -58,5 +60,6 @@ export function buildResult(request: RequestMessage, fields: ResultFields): Resu
   if (fields.routing) result.routing = fields.routing;
   if (fields.tokens) result.tokens = fields.tokens;
   if (fields.savings) result.savings = fields.savings;
+  if (fields.dispatch) result.dispatch = fields.dispatch;
   return result;
 }

@@ -36,3 +36,12 @@ export type {
   BreakerStatus,
 } from './circuit-breaker.machine';
 export * from './rate-limit';
+export {
+  DEFAULT_QUEUE_PRIORITY_POLICY,
+  dispatchBand,
+  queuePriority,
+  slackStep,
+} from './queue-priority';
+export type { QueuePriorityInput, QueuePriorityPolicy } from './queue-priority';
+export { candidateModels, parseFallbackChains, pickModel } from './fallback.policy';
+export type { FallbackChains } from './fallback.policy';
