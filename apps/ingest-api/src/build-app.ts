@@ -6,17 +6,25 @@ import type { Registry } from '@asahi/metrics';
 import type { Queue } from '@asahi/queue';
 import { apiKeyHook, createKeyCache, type KeyCache, type KeyLookup } from './auth';
 import { registerBullBoard } from './bull-board';
+import { deadlineDefaultsFor, type DeadlineDefaults } from './deadline';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics';
 import type { ResultWaiter } from './result-waiter';
+import { registerBulkRoutes } from './routes/bulk.route';
 import { registerFeatureRoutes, type FeatureStore } from './routes/features.route';
 import { registerTemplateRoutes, type TemplateStore } from './routes/templates.route';
 import { registerJobRoutes, type JobStore, type JobsRouteDeps } from './routes/jobs.route';
+import { createTenantPolicyLoader, type TenantSettingsSource } from './tenant-policy';
 
 export interface IngestLimits {
   maxWaitS: number;
   defaultSyncDeadlineS: number;
   defaultAsyncDeadlineS: number;
+  /** Completion window of a bulk upload when neither the request nor the tenant names one. */
+  defaultBulkDeadlineS: number;
   bodyLimitBytes: number;
+  /** Largest POST /v1/bulk body, and most lines in it. */
+  bulkMaxBytes: number;
+  bulkMaxLines: number;
 }
 
 export interface IngestDeps {
@@ -36,6 +44,10 @@ export interface IngestDeps {
   models?: JobsRouteDeps['models'];
   /** How long a resolved key is trusted (default 30 s): the upper bound on revocation delay. */
   keyCacheTtlMs?: number;
+  /** `tenants.settings` (Postgres), for per-tenant deadline defaults; absent → platform defaults. */
+  tenantSettings?: TenantSettingsSource;
+  /** How long a tenant's policy is cached (default 30 s): how late a policy change takes effect. */
+  tenantPolicyTtlMs?: number;
   now?: () => Date;
   /** Feature store and prompt templates (/v1/features, /v1/templates); absent → no such routes. */
   enrichment?: { features: FeatureStore; templates: TemplateStore };
@@ -59,6 +71,7 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
   });
   const metrics = createIngestMetrics(deps.registry, { channels: () => deps.waiter.channels });
   const keys = createKeyCache(deps.lookupKey, { ttlMs: deps.keyCacheTtlMs ?? 30_000 });
+  const deadlines = deadlinesOf(deps);
   app.decorateRequest('principal', null);
   app.addHook('onResponse', async (req, reply) =>
     logRequest(req, reply.statusCode, reply.elapsedTime),
@@ -71,14 +84,25 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
     api.addHook('onError', async (req, _reply, err) => {
       metrics.rejected.inc({ code: mapError(err, req.id).body.error.code });
     });
+    const models = deps.models ? { models: deps.models } : {};
     registerJobRoutes(api, {
       jobs: deps.jobs,
       sender: deps.sender,
       waiter: deps.waiter,
       metrics,
       limits: deps.limits,
+      deadlines,
       now: deps.now,
-      ...(deps.models ? { models: deps.models } : {}),
+      ...models,
+    });
+    await registerBulkRoutes(api, {
+      jobs: deps.jobs,
+      sender: deps.sender,
+      metrics,
+      limits: deps.limits,
+      deadlines,
+      now: deps.now,
+      ...models,
     });
     if (deps.enrichment) {
       registerFeatureRoutes(api, deps.enrichment.features);
@@ -87,6 +111,24 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
   });
   await registerBullBoard(app, deps.queues, keys);
   return { app, metrics, keys };
+}
+
+/** A tenant's deadline defaults: its cached policy where it sets them, else the platform's. */
+function deadlinesOf(deps: IngestDeps): (tenantId: string) => Promise<DeadlineDefaults> {
+  const platform = {
+    syncS: deps.limits.defaultSyncDeadlineS,
+    asyncS: deps.limits.defaultAsyncDeadlineS,
+    bulkS: deps.limits.defaultBulkDeadlineS,
+  };
+  if (!deps.tenantSettings) return async () => platform;
+  const policyOf = createTenantPolicyLoader(deps.tenantSettings, {
+    ttlMs: deps.tenantPolicyTtlMs ?? 30_000,
+    onInvalid: (tenantId, issues) =>
+      deps.logger.warn({ tenantId, issues }, 'ignoring invalid tenant policy'),
+    onError: (tenantId, err) =>
+      deps.logger.warn({ tenantId, err }, 'tenant policy unavailable, using last known'),
+  });
+  return async (tenantId) => deadlineDefaultsFor(await policyOf(tenantId), platform);
 }
 
 /** One line per request, with the request and tenant ids the hooks bound to `req.log`. */

@@ -18,9 +18,27 @@ const schema = z.object({
   DEFAULT_SYNC_DEADLINE_S: seconds(60),
   /** Deadline of a request submitted without a wait, when the body names none. */
   DEFAULT_ASYNC_DEADLINE_S: seconds(6 * 3600),
+  /**
+   * Completion window of a bulk upload without `completion_window`, when the tenant's policy
+   * names none (60 s … 7 days).
+   */
+  DEFAULT_BULK_DEADLINE_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
   /** Longest a client may hold a request open with `Prefer: wait=N` / `?wait=N`. */
   MAX_WAIT_S: seconds(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Largest bulk upload (POST /v1/bulk), in bytes. */
+  BULK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+  /** Most non-blank lines in one bulk upload. */
+  BULK_MAX_LINES: z.coerce.number().int().positive().default(50_000),
 });
 
 export type IngestConfig = z.infer<typeof schema>;

@@ -16,6 +16,12 @@ export function createIngestMetrics(registry: Registry, probes: { channels?: () 
       labelNames: ['code'] as const,
       registers,
     }),
+    bulkRejectedLines: new Counter({
+      name: 'asahi_ingest_bulk_rejected_lines_total',
+      help: 'Lines of bulk uploads that were not accepted, by code (invalid_request, unknown_model).',
+      labelNames: ['code'] as const,
+      registers,
+    }),
     produceDuration: new Histogram({
       name: 'asahi_ingest_produce_duration_seconds',
       help: 'Time from handing a request to the batching sender until Kafka acknowledged it (acks=all).',

@@ -3,19 +3,17 @@ import { parseWith, requestMessageSchema } from '@asahi/contracts';
 import {
   buildRequestMessage,
   canonicalJson,
+  explicitModelOf,
   MAX_DEADLINE_S,
   parseIdempotencyKey,
   parseJobBody,
   parseTraceparent,
   parseWait,
   requestIdFor,
-  resolveDeadline,
   ulid,
-  type JobBody,
 } from './job-request';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
-const DEFAULTS = { syncS: 60, asyncS: 6 * 3600 };
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('parseWait', () => {
@@ -54,72 +52,6 @@ describe('parseWait', () => {
       if (!outcome.ok) expect(outcome.issues[0]?.path).toBe('wait');
     } else {
       expect(outcome).toEqual({ ok: true, value: want });
-    }
-  });
-});
-
-describe('resolveDeadline', () => {
-  const cases: {
-    name: string;
-    body: Partial<JobBody>;
-    mode: 'sync' | 'async';
-    want: string | { path: string; message: RegExp };
-  }[] = [
-    { name: 'sync default', body: {}, mode: 'sync', want: '2026-11-22T10:01:00.000Z' },
-    { name: 'async default', body: {}, mode: 'async', want: '2026-11-22T16:00:00.000Z' },
-    {
-      name: 'deadline_seconds',
-      body: { deadline_seconds: 90 },
-      mode: 'async',
-      want: '2026-11-22T10:01:30.000Z',
-    },
-    {
-      name: 'deadline_at with offset',
-      body: { deadline_at: '2026-11-22T13:00:00+02:00' },
-      mode: 'sync',
-      want: '2026-11-22T11:00:00.000Z',
-    },
-    {
-      name: 'deadline_at in the past',
-      body: { deadline_at: '2026-11-22T11:00:00+02:00' },
-      mode: 'async',
-      want: { path: 'deadline_at', message: /future/ },
-    },
-    {
-      name: 'deadline_at future',
-      body: { deadline_at: '2026-11-22T11:30:00.000Z' },
-      mode: 'sync',
-      want: '2026-11-22T11:30:00.000Z',
-    },
-    {
-      name: 'both given',
-      body: { deadline_at: '2026-11-22T11:30:00Z', deadline_seconds: 5 },
-      mode: 'async',
-      want: { path: 'deadline_at', message: /not both/ },
-    },
-    {
-      name: 'deadline_at now',
-      body: { deadline_at: NOW.toISOString() },
-      mode: 'async',
-      want: { path: 'deadline_at', message: /future/ },
-    },
-    {
-      name: 'deadline_at too far',
-      body: { deadline_at: '2026-12-22T10:00:00Z' },
-      mode: 'async',
-      want: { path: 'deadline_at', message: /at most/ },
-    },
-  ];
-  it.each(cases)('$name', ({ body, mode, want }) => {
-    const outcome = resolveDeadline(body, mode, NOW, DEFAULTS);
-    if (typeof want === 'string') {
-      expect(outcome.ok && outcome.value.toISOString()).toBe(want);
-    } else {
-      expect(outcome.ok).toBe(false);
-      if (!outcome.ok) {
-        expect(outcome.issues[0]?.path).toBe(want.path);
-        expect(outcome.issues[0]?.message).toMatch(want.message);
-      }
     }
   });
 });
@@ -336,6 +268,58 @@ describe('buildRequestMessage', () => {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
     expect(parseWith(requestMessageSchema, message).ok).toBe(true);
+  });
+});
+
+describe('priority', () => {
+  it.each(['interactive', 'standard', 'background'] as const)(
+    '%s is accepted and carried onto the message',
+    (priority) => {
+      const parsed = parseJobBody({ ...chat, priority });
+      if (!parsed.ok) throw new Error(parsed.reason);
+      const message = buildRequestMessage({
+        requestId: 'req_p',
+        tenantId: 'tenant_a',
+        mode: 'async',
+        acceptedAt: NOW,
+        deadlineAt: new Date(NOW.getTime() + 60_000),
+        body: parsed.value,
+      });
+      expect(message.priority).toBe(priority);
+      expect(message.body).toEqual(chat);
+      expect(requestMessageSchema.parse(message)).toEqual(message);
+    },
+  );
+
+  it('absent → not set on the message (the pipeline derives it from the mode)', () => {
+    const parsed = parseJobBody(chat);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const message = buildRequestMessage({
+      requestId: 'req_p',
+      tenantId: 'tenant_a',
+      mode: 'sync',
+      acceptedAt: NOW,
+      deadlineAt: new Date(NOW.getTime() + 60_000),
+      body: parsed.value,
+    });
+    expect('priority' in message).toBe(false);
+  });
+
+  it.each([['urgent'], [''], [1], [null]])('%j is rejected with the path priority', (priority) => {
+    const outcome = parseJobBody({ ...chat, priority });
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.issues.map((i) => i.path)).toEqual(['priority']);
+  });
+});
+
+describe('explicitModelOf', () => {
+  it.each([
+    [{ model: 'm' }, 'm'],
+    [{ model: 'm', routing: { mode: 'explicit' as const } }, 'm'],
+    [{ model: 'm', routing: { mode: 'autopilot' as const } }, undefined],
+    [{ model: 'm', routing: { mode: 'guided' as const } }, undefined],
+  ])('%j → %s', (body, want) => {
+    expect(explicitModelOf(body)).toBe(want);
   });
 });
 

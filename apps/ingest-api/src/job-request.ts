@@ -8,6 +8,9 @@ import {
   type RequestMode,
 } from '@asahi/contracts';
 import { validateSteps } from '@asahi/stages';
+import { invalid, type Outcome } from './outcome';
+
+export type { Issue, Outcome } from './outcome';
 
 /**
  * Everything between "an HTTP body arrived" and "a RequestMessage is ready to produce", kept pure
@@ -38,20 +41,11 @@ export const jobBodySchema = chatRequestSchema
     optimization: shape.optimization,
     enrichment: shape.enrichment,
     steps: shape.steps,
+    /** Dispatch priority class; absent → the pipeline derives it from the mode. */
+    priority: shape.priority,
   })
   .strict();
 export type JobBody = z.infer<typeof jobBodySchema>;
-
-export interface Issue {
-  /** Dotted path into the body (`messages.0.role`), `(root)` for the body itself. */
-  path: string;
-  message: string;
-}
-export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string; issues: Issue[] };
-
-function invalid(issues: Issue[]): { ok: false; reason: string; issues: Issue[] } {
-  return { ok: false, reason: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
-}
 
 /** Validates a parsed JSON body; on failure every issue has its exact path and zod's message. */
 export function parseJobBody(input: unknown): Outcome<JobBody> {
@@ -69,42 +63,10 @@ export function parseJobBody(input: unknown): Outcome<JobBody> {
   );
 }
 
-export interface DeadlineDefaults {
-  syncS: number;
-  asyncS: number;
-}
-
-/** `deadline_at` (absolute) or `deadline_seconds` (relative to acceptance), else the mode's default. */
-export function resolveDeadline(
-  body: Pick<JobBody, 'deadline_seconds' | 'deadline_at'>,
-  mode: RequestMode,
-  now: Date,
-  defaults: DeadlineDefaults,
-): Outcome<Date> {
-  if (body.deadline_at !== undefined && body.deadline_seconds !== undefined) {
-    return invalid([
-      { path: 'deadline_at', message: 'give either deadline_at or deadline_seconds, not both' },
-    ]);
-  }
-  if (body.deadline_at !== undefined) {
-    const at = new Date(body.deadline_at);
-    if (at.getTime() <= now.getTime())
-      return invalid([{ path: 'deadline_at', message: 'must be in the future' }]);
-    if (at.getTime() - now.getTime() > MAX_DEADLINE_S * 1000) {
-      return invalid([
-        { path: 'deadline_at', message: `must be at most ${MAX_DEADLINE_S} seconds from now` },
-      ]);
-    }
-    return { ok: true, value: at };
-  }
-  const seconds = body.deadline_seconds ?? (mode === 'sync' ? defaults.syncS : defaults.asyncS);
-  return { ok: true, value: new Date(now.getTime() + seconds * 1000) };
-}
-
 // Crockford base32: no I, L, O, U, so ids survive being read aloud or typed.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-function base32(bytes: Uint8Array): string {
+export function base32(bytes: Uint8Array): string {
   let out = '';
   let bits = 0;
   let value = 0;
@@ -209,6 +171,14 @@ function preferWait(header: string | string[] | undefined): number | undefined {
   return found;
 }
 
+/**
+ * The model a body names for EXPLICIT routing (run as is, so it must exist now); undefined for
+ * AUTOPILOT and GUIDED, which treat `model` as the baseline only.
+ */
+export function explicitModelOf(body: Pick<JobBody, 'model' | 'routing'>): string | undefined {
+  return (body.routing?.mode ?? 'explicit') === 'explicit' ? body.model : undefined;
+}
+
 export interface BuildMessageInput {
   requestId: string;
   tenantId: string;
@@ -229,6 +199,7 @@ export function buildRequestMessage(input: BuildMessageInput): RequestMessage {
     optimization,
     enrichment,
     steps,
+    priority,
     deadline_at: _at,
     deadline_seconds: _s,
     stream: _st,
@@ -251,6 +222,7 @@ export function buildRequestMessage(input: BuildMessageInput): RequestMessage {
   if (optimization) message.optimization = optimization;
   if (enrichment) message.enrichment = enrichment;
   if (steps) message.steps = steps;
+  if (priority) message.priority = priority;
   if (input.traceparent) message.traceparent = input.traceparent;
   return message;
 }

@@ -1,5 +1,5 @@
 import { namesFor, QUEUES, resultChannel, type Names } from '@asahi/contracts';
-import { createDb, createModelRegistryRepository } from '@asahi/db';
+import { createDb, createModelRegistryRepository, getTenant } from '@asahi/db';
 import type { ShutdownStep } from '@asahi/http';
 import { createBatchingSender, createJsonProducer, createKafka, ensureTopics } from '@asahi/kafka';
 import type { Logger } from '@asahi/logger';
@@ -70,10 +70,14 @@ export async function createIngestRuntime(
       maxWaitS: config.MAX_WAIT_S,
       defaultSyncDeadlineS: config.DEFAULT_SYNC_DEADLINE_S,
       defaultAsyncDeadlineS: config.DEFAULT_ASYNC_DEADLINE_S,
+      defaultBulkDeadlineS: config.DEFAULT_BULK_DEADLINE_S,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      bulkMaxBytes: config.BULK_MAX_BYTES,
+      bulkMaxLines: config.BULK_MAX_LINES,
     },
     jobs: createJobStore(db),
     lookupKey: createKeyLookup(db),
+    tenantSettings: async (tenantId) => (await getTenant(db.prisma, tenantId))?.settings ?? null,
     models: createModelCheck(() => createModelRegistryRepository(db.prisma).listModels(), {
       ttlMs: 30_000,
     }),

@@ -4,15 +4,16 @@ import { AppError } from '@asahi/errors';
 import { requestHeaders, type BatchingSender } from '@asahi/kafka';
 import { principalOf, requireRole } from '../auth';
 import type { IngestMetrics } from '../ingest-metrics';
+import { resolveDeadline, type DeadlineDefaults } from '../deadline';
 import {
   buildRequestMessage,
   canonicalJson,
+  explicitModelOf,
   parseIdempotencyKey,
   parseJobBody,
   parseTraceparent,
   parseWait,
   requestIdFor,
-  resolveDeadline,
   type Outcome,
 } from '../job-request';
 import { isTerminal, toJobView, type JobRecord, type JobView } from '../job-view';
@@ -26,6 +27,10 @@ export interface JobStore {
   getForTenant(tenantId: string, id: string): Promise<JobRecord | null>;
   /** Removes a job that never reached Kafka (the client got a 503 and may retry). */
   withdraw(tenantId: string, id: string): Promise<void>;
+  /** Inserts queued jobs in batches, leaving existing ids unchanged; returns the ids it created. */
+  createQueuedMany(messages: RequestMessage[]): Promise<Set<string>>;
+  /** The tenant's jobs among `ids` (missing ids and other tenants' jobs are left out). */
+  findManyForTenant(tenantId: string, ids: string[]): Promise<JobRecord[]>;
 }
 
 export interface JobsRouteDeps {
@@ -33,16 +38,18 @@ export interface JobsRouteDeps {
   sender: BatchingSender;
   waiter: ResultWaiter;
   metrics: IngestMetrics;
-  limits: { maxWaitS: number; defaultSyncDeadlineS: number; defaultAsyncDeadlineS: number };
+  limits: { maxWaitS: number };
+  /** The deadline defaults of a tenant: its policy where set, else the platform's (cached). */
+  deadlines: (tenantId: string) => Promise<DeadlineDefaults>;
   /** Whether a model can be run when named explicitly (the model registry, cached). */
   models?: { isRunnable(model: string): Promise<boolean> };
   now?: () => Date;
 }
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const UNAVAILABLE_RETRY_MS = 1_000;
+export const UNAVAILABLE_RETRY_MS = 1_000;
 
-function orInvalid<T>(outcome: Outcome<T>, what: string): T {
+export function orInvalid<T>(outcome: Outcome<T>, what: string): T {
   if (outcome.ok) return outcome.value;
   throw new AppError('invalid_request', `${what}: ${outcome.reason}`, {
     details: { issues: outcome.issues },
@@ -66,21 +73,18 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
     );
     const body = orInvalid(parseJobBody(req.body), 'Invalid request body');
     // EXPLICIT routing runs the named model as is, so an unknown one is the client's error now,
-    // not a failed job later. (AUTOPILOT and GUIDED treat `model` as the baseline only.)
-    if ((body.routing?.mode ?? 'explicit') === 'explicit' && deps.models) {
-      if (!(await deps.models.isRunnable(body.model)))
+    // not a failed job later.
+    const explicitModel = explicitModelOf(body);
+    if (explicitModel !== undefined && deps.models) {
+      if (!(await deps.models.isRunnable(explicitModel)))
         throw new AppError('unknown_model', `Unknown or disabled model: ${body.model}`, {
           details: { issues: [{ path: 'model', message: 'not in the model registry' }] },
         });
     }
     const acceptedAt = now();
     const mode = waitS === null ? 'async' : 'sync';
-    const defaults = {
-      syncS: deps.limits.defaultSyncDeadlineS,
-      asyncS: deps.limits.defaultAsyncDeadlineS,
-    };
     const deadlineAt = orInvalid(
-      resolveDeadline(body, mode, acceptedAt, defaults),
+      resolveDeadline(body, mode, acceptedAt, await deps.deadlines(principal.tenantId)),
       'Invalid request body',
     );
     const requestId = requestIdFor(principal.tenantId, idempotencyKey, acceptedAt.getTime());
@@ -168,7 +172,7 @@ async function produce(deps: JobsRouteDeps, message: RequestMessage, req: Fastif
 }
 
 /** An Idempotency-Key names one request: reusing it for a different body is a client bug. */
-function assertSameRequest(job: JobRecord, message: RequestMessage) {
+export function assertSameRequest(job: JobRecord, message: RequestMessage) {
   const stored = (job.request as { body?: unknown } | undefined)?.body;
   if (stored !== undefined && canonicalJson(stored) !== canonicalJson(message.body)) {
     throw new AppError(
