@@ -9,7 +9,8 @@ import {
 import { AppError, type AppError as AppErrorType } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
-import { createWorker, type JobContext, type Redis } from '@asahi/queue';
+import { createWorker, type JobContext, type Queue, type Redis } from '@asahi/queue';
+import { deadLetter } from './final-failure';
 import {
   canCall,
   candidateModels,
@@ -41,6 +42,8 @@ export interface DispatchProcessorDeps {
   enqueuer: DispatchEnqueuer;
   /** Hands a request with enough slack to Batch API batching; absent = realtime only. */
   accumulate?: (job: DispatchJob, item: PendingItem) => Promise<void>;
+  /** Where requests that failed after their last attempt are kept for inspection and replay. */
+  dead?: { deadQueue: Queue<unknown>; metrics: LlmMetrics };
 }
 
 /** Provider faults that count against a breaker; a client error (400) says the provider is fine. */
@@ -83,6 +86,14 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
       },
     ]);
     await deps.enqueuer.left(job).catch(() => undefined);
+    if (deps.dead && result.error?.retryable)
+      deadLetter(deps.dead, deps.logger, {
+        queue: QUEUES.dispatch,
+        jobId: ctx.jobId,
+        data: job,
+        error: new AppError(result.error.code as never, result.error.message),
+        attemptsMade: ctx.attempt,
+      });
     return { status: result.status };
   };
 

@@ -21,6 +21,15 @@ export function publishOnFinalFailure(
     const attempts = job.opts.attempts ?? 1;
     const final = job.attemptsMade >= attempts || err.name === 'UnrecoverableError';
     if (!final) return;
+    // The dead-letter queue keeps the job (payload, error, attempts) for inspection and replay.
+    if (dead)
+      deadLetter(dead, logger, {
+        queue: worker.name,
+        jobId: job.id ?? 'unknown',
+        data: job.data,
+        error: err,
+        attemptsMade: job.attemptsMade,
+      });
     const parsed = parseWith(requestMessageSchema, (job.data as { request?: unknown }).request);
     if (!parsed.ok) {
       logger.error(
@@ -30,29 +39,6 @@ export function publishOnFinalFailure(
       return;
     }
     const request: RequestMessage = parsed.value;
-    // The dead-letter queue keeps the job (payload, error, attempts) for inspection and replay.
-    if (dead) {
-      dead.metrics.deadLetters.inc({
-        source: worker.name,
-        reason: isAppError(err) ? err.code : 'internal',
-      });
-      dead.deadQueue
-        .add(
-          'dead',
-          {
-            queue: worker.name,
-            jobId: job.id,
-            data: job.data,
-            error: err.message.slice(0, 2_000),
-            attemptsMade: job.attemptsMade,
-            failedAt: new Date().toISOString(),
-          },
-          { jobId: `${job.id ?? request.requestId}.dead` },
-        )
-        .catch((e: unknown) =>
-          logger.error({ err: e, jobId: job.id }, 'could not dead-letter job'),
-        );
-    }
     const code = isAppError(err) ? err.code : 'internal';
     const result = buildResult(request, {
       status: 'failed',
@@ -69,4 +55,30 @@ export function publishOnFinalFailure(
         logger.error({ err: e, jobId: job.id }, 'could not publish final failure'),
       );
   });
+}
+
+/** Adds a job that failed for good to the dead-letter queue (kept for inspection and replay). */
+export function deadLetter(
+  dead: { deadQueue: Queue<unknown>; metrics: LlmMetrics },
+  logger: Logger,
+  entry: { queue: string; jobId: string; data: unknown; error: Error; attemptsMade: number },
+): void {
+  const reason = isAppError(entry.error) ? entry.error.code : 'internal';
+  dead.metrics.deadLetters.inc({ source: entry.queue, reason });
+  dead.deadQueue
+    .add(
+      'dead',
+      {
+        queue: entry.queue,
+        jobId: entry.jobId,
+        data: entry.data,
+        error: `${reason}: ${entry.error.message}`.slice(0, 2_000),
+        attemptsMade: entry.attemptsMade,
+        failedAt: new Date().toISOString(),
+      },
+      { jobId: `${entry.jobId}.dead` },
+    )
+    .catch((e: unknown) =>
+      logger.error({ err: e, jobId: entry.jobId }, 'could not dead-letter job'),
+    );
 }

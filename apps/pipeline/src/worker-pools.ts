@@ -135,6 +135,7 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       breakers: deps.breakers,
       settings,
       enqueuer,
+      dead: { deadQueue: deps.deadQueue, metrics },
       ...(settings.batchApi
         ? {
             accumulate: (job: DispatchJob, item: PendingItem) =>

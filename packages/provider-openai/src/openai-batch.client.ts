@@ -93,7 +93,10 @@ const FINISHED: ReadonlySet<BatchState> = new Set(['completed', 'failed', 'expir
 const NOT_RUN_CODES: ReadonlySet<string> = new Set(['batch_expired', 'batch_cancelled']);
 
 /** The client over the OpenAI SDK for an API key and base URL (SDK retries off, as documented). */
-export function openAiBatchClientFor(options: { apiKey: string; baseURL: string }): OpenAiBatchClient {
+export function openAiBatchClientFor(options: {
+  apiKey: string;
+  baseURL: string;
+}): OpenAiBatchClient {
   return createOpenAiBatchClient({ client: new OpenAI({ ...options, maxRetries: 0 }) });
 }
 
