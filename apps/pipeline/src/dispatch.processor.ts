@@ -116,8 +116,14 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
       const deadlineAt = Date.parse(request.deadlineAt);
 
       // 1. Enough slack for the Batch API? Then it waits for company, in Redis, not here.
-      if ((job.route ?? 'auto') === 'auto' && deps.accumulate && ctx.attempt === 1) {
-        const item = pendingItemOf(job, provider, now);
+      //    Interactive requests never wait for a batch: their caller is blocked on the answer.
+      const item = pendingItemOf(job, provider, now);
+      if (
+        (job.route ?? 'auto') === 'auto' &&
+        deps.accumulate &&
+        ctx.attempt === 1 &&
+        item.priority !== 'interactive'
+      ) {
         const alone = planBatches([item], now, settings.batchPolicy);
         if (alone.flush.length === 0 || alone.flush[0]!.execution === 'batch-api') {
           await deps.accumulate(job, item);
