@@ -32,7 +32,9 @@ beforeAll(async () => {
     infra: { ...infra, databaseUrl: database.url },
     // Generous budgets: this checks behaviour, not speed, on a loaded 2-core CI machine (the
     // fallbacks on timeout are covered by the stage tests and the feature-store tests).
-    env: { pipeline: { SEMANTIC_BUDGET_MS: '3000', ENRICHMENT_BUDGET_MS: '3000' } },
+    env: {
+      pipeline: { SEMANTIC_BUDGET_MS: '3000', ENRICHMENT_BUDGET_MS: '3000', BATCH_API: 'false' },
+    },
   });
   const url = stack.ingestUrls[0]!;
   pilot = apiClient(url, await keyOf('pilot'));

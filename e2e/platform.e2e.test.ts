@@ -41,7 +41,8 @@ beforeAll(async () => {
     // Slow enough (≈0.2 s a call, 4 at a time) that the crash test really kills work in flight.
     simEnv: { SIM_LATENCY_MS: '20', SIM_LATENCY_PER_TOKEN_MS: '5' },
     env: {
-      pipeline: { DISPATCH_CONCURRENCY: '4' },
+      // The realtime request path; the Batch API path has e2e/deadline.e2e.test.ts.
+      pipeline: { DISPATCH_CONCURRENCY: '4', BATCH_API: 'false' },
       results: { RECONCILE_INTERVAL_MS: '1000', RECONCILE_STALE_AFTER_MS: '3000' },
     },
   });

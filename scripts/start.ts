@@ -36,7 +36,19 @@ try {
     webhookSecret,
     ...(realProvider
       ? { provider: realProvider }
-      : { simEnv: { SIM_LATENCY_MS: '150', SIM_LATENCY_PER_TOKEN_MS: '2' } }),
+      : {
+          simEnv: { SIM_LATENCY_MS: '150', SIM_LATENCY_PER_TOKEN_MS: '2' },
+          // The simulator's Batch API answers in seconds, so the demo's batch policy is scaled to
+          // it: async and bulk jobs go through the Batch API and are answered within ~10 s.
+          env: {
+            pipeline: {
+              BATCH_TURNAROUND_MS: '60000',
+              BATCH_MARGIN_MS: '30000',
+              BATCH_MAX_WAIT_MS: '5000',
+              BATCH_POLL_MS: '1000',
+            },
+          },
+        }),
     ports: {
       'ingest-api': 8080,
       pipeline: 8082,

@@ -29,23 +29,33 @@ export async function createJsonProducer(kafka: Kafka): Promise<JsonProducer> {
     raw: producer,
     async send(topic, messages) {
       if (messages.length === 0) return;
-      try {
-        await producer.send({
-          topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: messages.map((m) => ({
-            key: m.key,
-            value: JSON.stringify(m.value),
-            headers: toHeaders(m.headers),
-          })),
-        });
-      } catch (err) {
-        throw new AppError(
-          'unavailable',
-          `Kafka write to ${topic} failed: ${(err as Error).message}`,
-          { cause: err },
-        );
+      const record = {
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: JSON.stringify(m.value),
+          headers: toHeaders(m.headers),
+        })),
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send(record);
+          return;
+        } catch (err) {
+          // Right after a topic is created, or during a leader election, a broker may answer
+          // "does not host this topic-partition": nothing was written, so sending again is safe.
+          if (attempt < 5 && NOT_WRITTEN.has(errorType(err))) {
+            await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+            continue;
+          }
+          throw new AppError(
+            'unavailable',
+            `Kafka write to ${topic} failed: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
       }
     },
     disconnect: () => producer.disconnect(),
@@ -72,4 +82,17 @@ export function requestHeaders(m: {
     [HEADERS.schemaVersion]: String(m.schemaVersion),
     [HEADERS.traceparent]: m.traceparent,
   };
+}
+
+/** Broker errors that mean the record was not appended (safe to send again). */
+const NOT_WRITTEN: ReadonlySet<string> = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+]);
+
+function errorType(err: unknown): string {
+  const e = err as { type?: string; cause?: { type?: string }; originalError?: { type?: string } };
+  return e?.type ?? e?.originalError?.type ?? e?.cause?.type ?? '';
 }
