@@ -17,7 +17,7 @@ import {
   type Flush,
 } from '@asahi/stages';
 import type { AccumulatedEntry, RedisAccumulator } from './adapters/redis-accumulator';
-import { groupOf, groupToken, type DispatchEnqueuer } from './dispatch-enqueue';
+import { groupOf, groupToken, pendingItemOf, type DispatchEnqueuer } from './dispatch-enqueue';
 import type { DispatchSettings } from './dispatch-settings';
 import type { ResultPublisher } from './result-publisher';
 
@@ -102,6 +102,7 @@ const newBatchId = () => `bat_${Date.now().toString(36)}${randomBytes(6).toStrin
 export function startBatchWorker(deps: BatchProcessorDeps) {
   const { metrics, settings, logger } = deps;
   const scheduler = createBatchScheduler(deps);
+  const batchProvider = deps.providerName;
 
   const toRealtime = async (
     rows: { requestId: string; payload: unknown }[],
@@ -379,7 +380,23 @@ export function startBatchWorker(deps: BatchProcessorDeps) {
     const moved = new Set(await deps.batches.transition(batchId, ids, to));
     const rows = live.filter((m) => moved.has(m.requestId));
     metrics.batchReleases.inc({ reason }, rows.length);
-    await toRealtime(rows, { batchId, reason }, `rel`);
+    // An item that failed or never ran, with slack for another batch, waits for the next one
+    // (half price still); the rest go realtime.
+    const now = Date.now();
+    const again: DispatchBatchMemberRow[] = [];
+    const realtime: DispatchBatchMemberRow[] = [];
+    for (const m of rows) {
+      const item = pendingItemOf(m.payload as DispatchJob, batchProvider, now);
+      const alone = planBatches([item], now, settings.batchPolicy);
+      const batchable = alone.flush.length === 0 || alone.flush[0]!.execution === 'batch-api';
+      (reason !== 'late' && batchable ? again : realtime).push(m);
+    }
+    for (const m of again)
+      await scheduler.accumulate({
+        job: m.payload as DispatchJob,
+        item: pendingItemOf(m.payload as DispatchJob, batchProvider, now),
+      });
+    await toRealtime(realtime, { batchId, reason }, `rel`);
   }
 
   return createWorker({

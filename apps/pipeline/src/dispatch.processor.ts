@@ -136,7 +136,12 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
       const waited = Math.max(0, ctx.startedAt - job.enqueuedAt);
       if (ctx.attempt === 1 && !job.rateLimitWaitMs)
         metrics.queueWait.observe({ queue: QUEUES.dispatch }, waited / 1000);
-      const timeoutMs = Math.min(deps.timeoutMs, QUEUE_POLICIES[QUEUES.dispatch].timeoutMs);
+      // A call may use at most half the time left (a retry still fits), never under 1 s.
+      const timeoutMs = Math.min(
+        deps.timeoutMs,
+        QUEUE_POLICIES[QUEUES.dispatch].timeoutMs,
+        Math.max(1_000, Math.floor((deadlineAt - now) / 2)),
+      );
       const timings = { ...job.timings, [`${QUEUES.dispatch}.wait`]: waited };
       const planned = request.body.model;
       const tokens = estimateTokens(job);

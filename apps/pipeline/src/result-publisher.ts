@@ -73,6 +73,14 @@ function recordResultMetrics(metrics: LlmMetrics, result: ResultMessage) {
   metrics.baselineCost.inc({ model: result.model }, result.baselineCostUsd);
   for (const [stage, usd] of Object.entries(result.savings ?? {}))
     if (usd > 0) metrics.savings.inc({ stage }, usd); // counters only grow; see results for negatives
+  // Deadline-aware dispatch: what each execution mode answered and cost, and who was late.
+  const execution = result.dispatch?.execution;
+  if (execution && result.status === 'succeeded') {
+    metrics.executions.inc({ execution });
+    metrics.executionCost.inc({ execution }, result.costUsd);
+  }
+  if (Date.parse(result.completedAt) > Date.parse(result.deadlineAt))
+    metrics.deadlineMisses.inc({ mode: result.mode, execution: execution ?? 'none' });
   if (result.tokens)
     metrics.promptTokensSaved.inc(Math.max(0, result.tokens.original - result.tokens.optimized));
 }
