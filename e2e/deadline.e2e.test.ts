@@ -119,6 +119,7 @@ describe('the Batch API path, end to end', () => {
     expect(await simBatches()).toBe(1); // resumed from PostgreSQL, not submitted again
     const view = await api.get(`/v1/jobs/${ids[0]}`);
     expect(view.body.mode).toBe('bulk');
+    expect(view.body.result.dispatch).toMatchObject({ execution: 'batch-api' });
   });
 
   it('kill -9 of the pipeline while it holds accumulated requests loses none of them', async () => {

@@ -68,6 +68,7 @@ describe('toJobView', () => {
       routing: null,
       tokens: null,
       savings: null,
+      dispatch: null,
     });
   });
 
@@ -81,12 +82,13 @@ describe('toJobView', () => {
     };
     const tokens = { original: 120, optimized: 90, strategies: ['dedupe-blocks'] };
     const savings = { cache: 0, intermediate: 0, routing: 0.01, tokens: 0.002, batch: 0 };
+    const dispatch = { execution: 'batch-api', batchId: 'bat_1' };
     const view = toJobView({
       ...job,
       status: 'succeeded',
-      result: { ...result, routing, tokens, savings },
+      result: { ...result, routing, tokens, savings, dispatch },
     });
-    expect(view.result).toMatchObject({ routing, tokens, savings });
+    expect(view.result).toMatchObject({ routing, tokens, savings, dispatch });
   });
 
   it('a failed job shows its error; a non-terminal job hides a stray result', () => {

@@ -1,4 +1,5 @@
 import {
+  type DispatchReport,
   terminalStatusSchema,
   type ChatOutput,
   type ResultError,
@@ -30,6 +31,7 @@ export interface ResultRecord {
   routing?: unknown;
   tokens?: unknown;
   savings?: unknown;
+  dispatch?: unknown;
 }
 
 export interface JobRecord {
@@ -63,6 +65,8 @@ export interface ResultView {
   tokens: TokenReport | null;
   /** USD saved per stage against the baseline. */
   savings: Savings | null;
+  /** How dispatch ran it: execution (realtime, batch-api), batch, rate-limit wait, fallback. */
+  dispatch: DispatchReport | null;
 }
 
 export interface JobView {
@@ -118,5 +122,6 @@ function toResultView(r: ResultRecord): ResultView {
     routing: (r.routing ?? null) as RoutingDecision | null,
     tokens: (r.tokens ?? null) as TokenReport | null,
     savings: (r.savings ?? null) as Savings | null,
+    dispatch: (r.dispatch ?? null) as DispatchReport | null,
   };
 }

@@ -262,8 +262,7 @@ export function startBatchWorker(deps: BatchProcessorDeps) {
     const byCustom = new Map(live.map((m) => [m.customId, m]));
     const answered: DispatchBatchMemberRow[] = [];
     const retry: DispatchBatchMemberRow[] = [];
-    const failed: { member: DispatchBatchMemberRow; error: import('@asahi/errors').AppError }[] =
-      [];
+    const failed: { member: DispatchBatchMemberRow; error: AppError }[] = [];
     for (const [customId, item] of collected.results) {
       const member = byCustom.get(customId);
       if (!member) continue;

@@ -1,4 +1,5 @@
 import type {
+  DispatchReport,
   CacheTier,
   ChatOutput,
   RequestMode,
@@ -95,6 +96,8 @@ export interface ResultRow {
   tokens: TokenReport | null;
   /** USD saved per stage against the baseline; null when not reported. */
   savings: Savings | null;
+  /** How dispatch ran it (execution, batch, fallback); null for cache hits and older results. */
+  dispatch: DispatchReport | null;
 }
 
 export interface JobWithResult extends JobRow {
@@ -192,6 +195,7 @@ export function toResultRow(r: Result): ResultRow {
     routing: (r.routing ?? null) as RoutingDecision | null,
     tokens: (r.tokens ?? null) as TokenReport | null,
     savings: (r.savings ?? null) as Savings | null,
+    dispatch: (r.dispatch ?? null) as DispatchReport | null,
   };
 }
 
