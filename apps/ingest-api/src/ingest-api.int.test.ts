@@ -265,6 +265,7 @@ describe('sync wait', () => {
         routing: null,
         tokens: null,
         savings: null,
+        dispatch: null,
       },
     });
     expect(Date.parse(job.value.deadlineAt) - Date.parse(job.value.acceptedAt)).toBe(60_000);

@@ -53,6 +53,30 @@ describe('the Batch API path', () => {
     for (const r of requests) expect(f.resultsFor(r.requestId)).toHaveLength(1);
   });
 
+  it('a batch item that fails retryably waits for the next batch, still at batch price', async () => {
+    const before = (await f.simStats()).batches.batches;
+    const res = await fetch(`${f.simUrl}/sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ next: ['500'], endpoints: ['batches'] }),
+    });
+    expect(res.status).toBe(200);
+    const requests = Array.from({ length: 4 }, (_, i) =>
+      f.makeRequest({ question: `retried item ${i}`, deadlineAt: inSeconds(120) }),
+    );
+    const results = await Promise.all(requests.map((r) => f.run(r)));
+    for (const { value } of results) {
+      expect(value.status).toBe('succeeded');
+      expect(value.dispatch?.execution).toBe('batch-api');
+      expect(value.savings?.batch).toBeGreaterThan(0);
+    }
+    expect(new Set(results.map((r) => r.value.dispatch?.batchId)).size).toBe(2);
+    const stats = await f.simStats();
+    expect(stats.batches.batches - before).toBe(2);
+    expect(stats.chatCompletions).toBe(0); // nothing went realtime
+    for (const r of requests) expect(f.resultsFor(r.requestId)).toHaveLength(1);
+  });
+
   it('sends a request whose deadline leaves no room for a batch realtime at once', async () => {
     const { value } = await f.run(f.makeRequest({ question: 'tight', deadlineAt: inSeconds(2) }));
     expect(value.status).toBe('succeeded');
