@@ -17,7 +17,8 @@ import {
   type Flush,
 } from '@asahi/stages';
 import type { AccumulatedEntry, RedisAccumulator } from './adapters/redis-accumulator';
-import { groupOf, groupToken, pendingItemOf, type DispatchEnqueuer } from './dispatch-enqueue';
+import { createBatchScheduler } from './batch-scheduler';
+import { pendingItemOf, type DispatchEnqueuer } from './dispatch-enqueue';
 import type { DispatchSettings } from './dispatch-settings';
 import type { ResultPublisher } from './result-publisher';
 
@@ -46,55 +47,6 @@ export interface BatchProcessorDeps {
   ports: { cache: ExactCache; clock: Clock };
   providerName: string;
   settings: DispatchSettings;
-}
-
-export interface BatchScheduler {
-  /** Adds a request to its group and makes sure a tick comes when its trigger fires. */
-  accumulate(entry: AccumulatedEntry): Promise<void>;
-  scheduleTick(group: string, at: number): Promise<void>;
-  /** Re-queues the driver job of every unfinished batch in PostgreSQL (start-up, periodically). */
-  resume(): Promise<number>;
-}
-
-export function createBatchScheduler(
-  deps: Pick<BatchProcessorDeps, 'batchQueue' | 'accumulator' | 'batches' | 'settings'>,
-): BatchScheduler {
-  const scheduleTick = async (group: string, at: number) => {
-    const when = Math.ceil(at / 100) * 100; // ticks within 100 ms collapse into one job
-    await enqueueBulk(deps.batchQueue, [
-      {
-        jobId: `tick.${groupToken(group)}.${when}`,
-        data: { kind: 'tick', group },
-        delayMs: Math.max(0, when - Date.now()),
-      },
-    ]);
-  };
-  return {
-    scheduleTick,
-    async accumulate(entry) {
-      const group = groupOf(entry.item);
-      await deps.accumulator.add(group, [entry]);
-      const policy = deps.settings.batchPolicy;
-      const latestStart =
-        entry.item.deadlineAt - policy.expectedBatchTurnaroundMs - policy.marginMs;
-      const full = (await deps.accumulator.size(group)) >= policy.minBatchApiSize;
-      const at = full
-        ? Date.now()
-        : Math.min(entry.item.enqueuedAt + policy.batchApiMaxWaitMs, latestStart);
-      await scheduleTick(group, at);
-    },
-    async resume() {
-      const open = await deps.batches.unfinished();
-      await enqueueBulk(
-        deps.batchQueue,
-        open.map((b) => ({
-          jobId: `batch.${b.id}`,
-          data: { kind: 'batch' as const, batchId: b.id },
-        })),
-      );
-      return open.length;
-    },
-  };
 }
 
 const newBatchId = () => `bat_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;

@@ -23,7 +23,8 @@ import { createRedisStepCache, createRedisStepLock } from './adapters/redis-step
 import { createRedisAccumulator, createRedisFairShare } from './adapters/redis-accumulator';
 import type { RedisBreakers } from './adapters/redis-breaker';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter';
-import { createBatchScheduler, startBatchWorker } from './batch.processor';
+import { createBatchScheduler } from './batch-scheduler';
+import { startBatchWorker } from './batch.processor';
 import { createDispatchEnqueuer } from './dispatch-enqueue';
 import type { DispatchSettings } from './dispatch-settings';
 import { startDispatchWorker } from './dispatch.processor';
