@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTenantPolicyLoader, policyFromSettings } from './tenant-policy';
+import { createTenantPolicyLoader } from './tenant-policy';
 
 /** A settings source that counts its calls and can be switched between answers. */
 function source(initial: Record<string, unknown> | null | Error) {
@@ -26,23 +26,6 @@ function source(initial: Record<string, unknown> | null | Error) {
 }
 
 const deadlines = (seconds: number) => ({ policy: { deadlines: { asyncSeconds: seconds } } });
-
-describe('policyFromSettings', () => {
-  it('reads settings.policy; no settings or no policy is the empty policy', () => {
-    expect(policyFromSettings(deadlines(600)).deadlines).toEqual({ asyncSeconds: 600 });
-    expect(policyFromSettings(null)).toEqual({ cache: {}, routing: {} });
-    expect(policyFromSettings({ other: 1 })).toEqual({ cache: {}, routing: {} });
-  });
-
-  it('an invalid policy is reported and ignored', () => {
-    const reported: string[] = [];
-    const policy = policyFromSettings({ policy: { deadlines: { syncSeconds: 0 } } }, (i) =>
-      reported.push(i),
-    );
-    expect(policy.deadlines).toBeUndefined();
-    expect(reported[0]).toMatch(/deadlines\.syncSeconds/);
-  });
-});
 
 describe('createTenantPolicyLoader', () => {
   it('caches per tenant for the TTL, then reloads', async () => {

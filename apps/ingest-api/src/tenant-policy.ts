@@ -1,4 +1,4 @@
-import { tenantPolicySchema, type TenantPolicy } from '@asahi/contracts';
+import { EMPTY_TENANT_POLICY, tenantPolicyFromSettings, type TenantPolicy } from '@asahi/contracts';
 
 /** `tenants.settings` of a tenant (null when the tenant is unknown). */
 export type TenantSettingsSource = (tenantId: string) => Promise<Record<string, unknown> | null>;
@@ -18,19 +18,6 @@ export interface TenantPolicyCacheOptions {
 }
 
 export type TenantPolicyLoader = (tenantId: string) => Promise<TenantPolicy>;
-
-const EMPTY_POLICY: TenantPolicy = { cache: {}, routing: {} };
-
-/** The policy in `settings.policy`; an invalid one is reported and read as "no policy". */
-export function policyFromSettings(
-  settings: Record<string, unknown> | null,
-  onInvalid: (issues: string) => void = () => undefined,
-): TenantPolicy {
-  const parsed = tenantPolicySchema.safeParse(settings?.policy ?? {});
-  if (parsed.success) return parsed.data;
-  onInvalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return EMPTY_POLICY;
-}
 
 interface Entry {
   policy: TenantPolicy;
@@ -63,14 +50,14 @@ export function createTenantPolicyLoader(
   const load = async (tenantId: string, stale: TenantPolicy | undefined) => {
     try {
       const settings = await source(tenantId);
-      const policy = policyFromSettings(settings, (issues) =>
+      const policy = tenantPolicyFromSettings(settings, (issues) =>
         options.onInvalid?.(tenantId, issues),
       );
       remember(tenantId, policy, ttlMs);
       return policy;
     } catch (err) {
       options.onError?.(tenantId, err);
-      const fallback = stale ?? EMPTY_POLICY;
+      const fallback = stale ?? EMPTY_TENANT_POLICY;
       remember(tenantId, fallback, errorTtlMs);
       return fallback;
     }

@@ -154,6 +154,23 @@ export const tenantPolicySchema = z.object({
 });
 export type TenantPolicy = z.infer<typeof tenantPolicySchema>;
 
+/** The policy of a tenant with none stored: every platform default applies. */
+export const EMPTY_TENANT_POLICY: TenantPolicy = { cache: {}, routing: {} };
+
+/**
+ * The policy in `tenants.settings.policy`. An invalid stored policy is reported through
+ * `onInvalid` and read as "no policy", so a bad edit never fails the tenant's traffic.
+ */
+export function tenantPolicyFromSettings(
+  settings: Record<string, unknown> | null,
+  onInvalid: (issues: string) => void = () => undefined,
+): TenantPolicy {
+  const parsed = tenantPolicySchema.safeParse(settings?.policy ?? {});
+  if (parsed.success) return parsed.data;
+  onInvalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return EMPTY_TENANT_POLICY;
+}
+
 /**
  * What prepare decided for a request that goes on to a provider: the keys to fill the caches
  * under, and what routing and token optimization changed (for the result and cost accounting).

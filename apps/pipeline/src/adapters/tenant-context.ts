@@ -1,4 +1,9 @@
-import { tenantPolicySchema, type ModelProfile, type TenantPolicy } from '@asahi/contracts';
+import {
+  EMPTY_TENANT_POLICY,
+  tenantPolicyFromSettings,
+  type ModelProfile,
+  type TenantPolicy,
+} from '@asahi/contracts';
 import type { Logger } from '@asahi/logger';
 import type { PrepareContext } from '@asahi/stages';
 
@@ -11,19 +16,6 @@ export interface TenantContextSources {
 interface Cached<T> {
   value: T;
   loadedAt: number;
-}
-
-const EMPTY_POLICY: TenantPolicy = { cache: {}, routing: {} };
-
-/** An invalid stored policy is ignored (with a warning) rather than failing the tenant's traffic. */
-export function policyFromSettings(
-  settings: Record<string, unknown> | null,
-  onInvalid: (issues: string) => void = () => undefined,
-): TenantPolicy {
-  const parsed = tenantPolicySchema.safeParse(settings?.policy ?? {});
-  if (parsed.success) return parsed.data;
-  onInvalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return EMPTY_POLICY;
 }
 
 /**
@@ -45,14 +37,14 @@ export function createTenantContextLoader(
     if (cached && fresh(cached)) return cached.value;
     try {
       const settings = await sources.tenantSettings(tenantId);
-      const value = policyFromSettings(settings, (issues) =>
+      const value = tenantPolicyFromSettings(settings, (issues) =>
         options.logger.warn({ tenantId, issues }, 'ignoring invalid tenant policy'),
       );
       policies.set(tenantId, { value, loadedAt: now() });
       return value;
     } catch (err) {
       options.logger.warn({ tenantId, err }, 'tenant policy unavailable, using last known');
-      return cached?.value ?? EMPTY_POLICY;
+      return cached?.value ?? EMPTY_TENANT_POLICY;
     }
   }
 
