@@ -11,6 +11,7 @@ import {
   failedResult,
   nextReleaseAt,
   planBatches,
+  waitsForBatch,
   releaseLateMembers,
   type Clock,
   type ExactCache,
@@ -54,7 +55,6 @@ const newBatchId = () => `bat_${Date.now().toString(36)}${randomBytes(6).toStrin
 export function startBatchWorker(deps: BatchProcessorDeps) {
   const { metrics, settings, logger } = deps;
   const scheduler = createBatchScheduler(deps);
-  const batchProvider = deps.providerName;
 
   const toRealtime = async (
     rows: { requestId: string; payload: unknown }[],
@@ -334,19 +334,14 @@ export function startBatchWorker(deps: BatchProcessorDeps) {
     // An item that failed or never ran, with slack for another batch, waits for the next one
     // (half price still); the rest go realtime.
     const now = Date.now();
-    const again: DispatchBatchMemberRow[] = [];
     const realtime: DispatchBatchMemberRow[] = [];
     for (const m of rows) {
-      const item = pendingItemOf(m.payload as DispatchJob, batchProvider, now);
-      const alone = planBatches([item], now, settings.batchPolicy);
-      const batchable = alone.flush.length === 0 || alone.flush[0]!.execution === 'batch-api';
-      (reason !== 'late' && batchable ? again : realtime).push(m);
+      const job = m.payload as DispatchJob;
+      const item = pendingItemOf(job, deps.providerName, now);
+      if (reason !== 'late' && waitsForBatch(item, now, settings.batchPolicy))
+        await scheduler.accumulate({ job, item });
+      else realtime.push(m);
     }
-    for (const m of again)
-      await scheduler.accumulate({
-        job: m.payload as DispatchJob,
-        item: pendingItemOf(m.payload as DispatchJob, batchProvider, now),
-      });
     await toRealtime(realtime, { batchId, reason }, `rel`);
   }
 

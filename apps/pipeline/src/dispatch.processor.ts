@@ -6,7 +6,7 @@ import {
   type DispatchReport,
   type ResultMessage,
 } from '@asahi/contracts';
-import { AppError, type AppError as AppErrorType } from '@asahi/errors';
+import { AppError } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
 import { createWorker, type JobContext, type Queue, type Redis } from '@asahi/queue';
@@ -17,7 +17,7 @@ import {
   dispatchRequest,
   failedResult,
   pickModel,
-  planBatches,
+  waitsForBatch,
   type DispatchPorts,
   type PendingItem,
 } from '@asahi/stages';
@@ -47,7 +47,7 @@ export interface DispatchProcessorDeps {
 }
 
 /** Provider faults that count against a breaker; a client error (400) says the provider is fine. */
-function breakerEventOf(error: AppErrorType): 'failure' | 'timeout' | 'success' | null {
+function breakerEventOf(error: AppError): 'failure' | 'timeout' | 'success' | null {
   if (error.code === 'provider_timeout') return 'timeout';
   if (['provider_error', 'provider_bad_response', 'unavailable', 'internal'].includes(error.code))
     return 'failure';
@@ -66,7 +66,12 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
   const { metrics, settings } = deps;
   const provider = deps.ports.provider.name;
 
-  const publish = async (job: DispatchJob, result: ResultMessage, ctx: JobContext) => {
+  const publish = async (
+    job: DispatchJob,
+    result: ResultMessage,
+    ctx: JobContext,
+    error?: AppError,
+  ) => {
     const final = {
       ...result,
       timings: { ...result.timings, dispatch: Date.now() - ctx.startedAt },
@@ -86,12 +91,12 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
       },
     ]);
     await deps.enqueuer.left(job).catch(() => undefined);
-    if (deps.dead && result.error?.retryable)
+    if (deps.dead && error?.retryable)
       deadLetter(deps.dead, deps.logger, {
         queue: QUEUES.dispatch,
         jobId: ctx.jobId,
         data: job,
-        error: new AppError(result.error.code as never, result.error.message),
+        error,
         attemptsMade: ctx.attempt,
       });
     return { status: result.status };
@@ -124,8 +129,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
         ctx.attempt === 1 &&
         item.priority !== 'interactive'
       ) {
-        const alone = planBatches([item], now, settings.batchPolicy);
-        if (alone.flush.length === 0 || alone.flush[0]!.execution === 'batch-api') {
+        if (waitsForBatch(item, now, settings.batchPolicy)) {
           await deps.accumulate(job, item);
           await deps.enqueuer.left(job).catch(() => undefined);
           log.debug('accumulated for the Batch API');
@@ -146,7 +150,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
       const planned = request.body.model;
       const tokens = estimateTokens(job);
       const failedModels = new Set<string>();
-      let lastError: AppErrorType | undefined;
+      let lastError: AppError | undefined;
 
       // 2. The planned model, else the next in its chain whose breaker allows a call.
       const open = new Set<string>();
@@ -216,14 +220,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
           deps.ports,
         );
         metrics.providerLatency.observe({ model }, (Date.now() - started) / 1000);
-        const error =
-          outcome.kind === 'retry'
-            ? outcome.error
-            : outcome.result.error
-              ? new AppError(outcome.result.error.code as never, outcome.result.error.message, {
-                  retryable: outcome.result.error.retryable,
-                })
-              : undefined;
+        const error = outcome.error;
         const event = error ? breakerEventOf(error) : 'success';
         if (event) await deps.breakers.record(provider, model, event).catch(() => undefined);
         metrics.providerCalls.inc({ model, outcome: error?.code ?? 'ok' });
@@ -266,7 +263,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
             (Date.now() - ctx.startedAt) / 1000,
           );
           log.warn({ code: error?.code, model }, 'request failed');
-          return publish(job, outcome.result, ctx);
+          return publish(job, outcome.result, ctx, error);
         }
         failedModels.add(model);
       }
@@ -294,15 +291,20 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
           provider,
         ),
         ctx,
+        error,
       );
     },
   });
 
-  /** The first candidate not failed and whose breaker (read, not yet acquired) allows a call. */
+  /**
+   * The first candidate not failed and whose breaker (read, not yet acquired) allows a call.
+   * Breakers are read in chain order and only until one allows: usually one read.
+   */
   async function pickAvailable(planned: string, failed: ReadonlySet<string>, open: Set<string>) {
     for (const model of candidateModels(planned, settings.fallbackChains)) {
       if (failed.has(model) || open.has(model)) continue;
-      if (!canCall(await deps.breakers.get(provider, model), Date.now())) open.add(model);
+      if (canCall(await deps.breakers.get(provider, model), Date.now())) break;
+      open.add(model);
     }
     return pickModel(planned, settings.fallbackChains, (m) => !open.has(m), failed);
   }

@@ -27,7 +27,8 @@ export interface DispatchInput {
 }
 
 export type DispatchOutcome =
-  | { kind: 'complete'; result: ResultMessage }
+  /** A terminal result; `error` is set when it is a failure (the result carries its code). */
+  | { kind: 'complete'; result: ResultMessage; error?: AppError }
   /** Retry later (the queue applies backoff, honouring retryAfterMs). */
   | { kind: 'retry'; error: AppError };
 
@@ -57,6 +58,7 @@ export async function dispatchRequest(
     return {
       kind: 'complete',
       result: failedResult({ ...input, timings }, error, ports.clock, ports.provider.name),
+      error,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { isAppError } from '@asahi/errors';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_POLICY, type BatchPolicy, type PendingItem } from './batch-plan.types';
-import { planBatches } from './batch.planner';
+import { planBatches, waitsForBatch } from './batch.planner';
 
 // Small numbers so each row reads at a glance. A member may go to the Batch API when its slack
 // (deadline − now) is at least turnaround + margin = 1,100 ms.
@@ -231,5 +231,15 @@ describe('planBatches', () => {
       error = e;
     }
     expect(isAppError(error) && error.code).toBe('invalid_request');
+  });
+});
+
+describe('waitsForBatch', () => {
+  it.each([
+    ['chat with Batch API slack', item('a', LONG), true],
+    ['chat without it', item('b', SHORT), false],
+    ['chat past its deadline', item('c', NOW - 1), false],
+  ])('%s → %s', (_name, pending, expected) => {
+    expect(waitsForBatch(pending, NOW, P)).toBe(expected);
   });
 });

@@ -172,3 +172,12 @@ export function planBatches(pending: PendingItem[], now: number, policy: BatchPo
   flush.sort((a, b) => compareEdf(a.members[0]!, b.members[0]!));
   return { flush, wakeAt };
 }
+
+/**
+ * Whether one request, planned alone, would wait for (or go straight into) a Batch API job
+ * rather than run now: what dispatch asks when a request arrives or comes back from a batch.
+ */
+export function waitsForBatch(item: PendingItem, now: number, policy: BatchPolicy): boolean {
+  const { flush } = planBatches([item], now, policy);
+  return flush.length === 0 || flush[0]!.execution === 'batch-api';
+}

@@ -10,7 +10,7 @@ export type {
   FlushReason,
   PendingItem,
 } from './batch-plan.types';
-export { compareEdf, planBatches } from './batch.planner';
+export { compareEdf, planBatches, waitsForBatch } from './batch.planner';
 export { nextReleaseAt, releaseLateMembers } from './late-release.policy';
 export type { LateReleasePolicy, RunningBatchJob } from './late-release.policy';
 export {
