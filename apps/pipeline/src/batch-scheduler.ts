@@ -13,7 +13,7 @@ export interface BatchScheduler {
   /** Adds a request to its group and makes sure a tick comes when its trigger fires. */
   accumulate(entry: AccumulatedEntry): Promise<void>;
   scheduleTick(group: string, at: number): Promise<void>;
-  /** Re-queues the driver job of every unfinished batch in PostgreSQL (start-up, periodically). */
+  /** Re-queues the driver job of every unfinished batch in PostgreSQL (at start, then every minute). */
   resume(): Promise<number>;
 }
 
@@ -37,11 +37,11 @@ export function createBatchScheduler(deps: {
     scheduleTick,
     async accumulate(entry) {
       const group = groupOf(entry.item);
-      await deps.accumulator.add(group, [entry]);
+      const size = await deps.accumulator.add(group, [entry]);
       const policy = deps.settings.batchPolicy;
       const latestStart =
         entry.item.deadlineAt - policy.expectedBatchTurnaroundMs - policy.marginMs;
-      const full = (await deps.accumulator.size(group)) >= policy.minBatchApiSize;
+      const full = size >= policy.minBatchApiSize;
       const at = full
         ? Date.now()
         : Math.min(entry.item.enqueuedAt + policy.batchApiMaxWaitMs, latestStart);

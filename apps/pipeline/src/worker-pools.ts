@@ -163,11 +163,16 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       providerName: provider.name,
       settings,
     });
-    // Batch API jobs in flight when a pipeline died are resumed from PostgreSQL.
-    void scheduler
-      .resume()
-      .then((n) => n > 0 && logger.info({ batches: n }, 'resumed unfinished Batch API jobs'))
-      .catch((err: unknown) => logger.warn({ err }, 'could not resume Batch API jobs'));
+    // Batch API jobs whose driver job was lost (a worker died between recording the batch and
+    // queueing it) are resumed from PostgreSQL: at start, then every minute.
+    const resume = () =>
+      scheduler
+        .resume()
+        .then((n) => n > 0 && logger.debug({ batches: n }, 're-queued unfinished Batch API jobs'))
+        .catch((err: unknown) => logger.warn({ err }, 'could not resume Batch API jobs'));
+    void resume();
+    const timer = setInterval(() => void resume(), 60_000).unref();
+    started.batches.on('closed', () => clearInterval(timer));
   }
   if (deps.pools.has('steps')) {
     // [tier-3 steps] the step pool; it publishes its own failures (publishOnStepFailure).

@@ -15,11 +15,11 @@ export interface AccumulatedEntry {
 }
 
 export interface RedisAccumulator {
-  add(group: string, entries: AccumulatedEntry[]): Promise<void>;
+  /** Adds the entries; returns how many the group holds now. */
+  add(group: string, entries: AccumulatedEntry[]): Promise<number>;
   list(group: string): Promise<AccumulatedEntry[]>;
   remove(group: string, ids: string[]): Promise<void>;
   groups(): Promise<string[]>;
-  size(group: string): Promise<number>;
   /** Runs `work` holding the group's lock; returns null (without running it) if another holds it. */
   withLock<T>(group: string, ttlMs: number, work: () => Promise<T>): Promise<T | null>;
 }
@@ -41,14 +41,15 @@ export function createRedisAccumulator(
 
   return {
     async add(group, entries) {
-      if (entries.length === 0) return;
       const tx = redis.multi();
       for (const entry of entries) {
         tx.hset(data(group), entry.item.id, JSON.stringify(entry));
         tx.zadd(order(group), entry.item.deadlineAt, entry.item.id);
       }
-      tx.sadd(groupsKey, group);
-      await tx.exec();
+      if (entries.length > 0) tx.sadd(groupsKey, group);
+      tx.zcard(order(group));
+      const replies = (await tx.exec()) ?? [];
+      return Number(replies.at(-1)?.[1] ?? 0);
     },
     async list(group) {
       const raw = await redis.hgetall(data(group));
@@ -66,7 +67,6 @@ export function createRedisAccumulator(
       }
     },
     groups: () => redis.smembers(groupsKey),
-    size: (group) => redis.zcard(order(group)),
     async withLock(group, ttlMs, work) {
       const token = randomUUID();
       if ((await redis.set(lockKey(group), token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
