@@ -61,6 +61,7 @@ export class NamespaceReplica {
   seq = 0;
   private inFlight: Promise<void> | undefined;
   private next: Promise<void> | undefined;
+  private disposed = false;
 
   constructor(
     private readonly ctx: ReplicaContext,
@@ -102,7 +103,7 @@ export class NamespaceReplica {
       const reply = await scripts.sync(this.keys.all, [this.epoch, this.seq, syncPageSize]);
       const status = text(reply[0]);
       if (status === 'empty') {
-        if (!this.store || this.store.size > 0) this.store = this.newStore();
+        if (!this.store || this.store.size > 0) this.replaceStore(this.newStore());
         this.epoch = '';
         this.seq = 0;
         return;
@@ -159,9 +160,24 @@ export class NamespaceReplica {
           fresh.put(flat[i]!.toString('utf8'), entry.vectorBytes, entry.metadata, entry.expiresAt);
       }
     } while (cursor !== '0');
-    this.store = fresh;
+    this.replaceStore(fresh);
     this.epoch = epoch;
     this.seq = seq;
+  }
+
+  /**
+   * Stops background index builds of a replica that was dropped. A query still holding it may
+   * finish on it (by exact scan); nothing builds an index for it any more.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.store?.dispose();
+  }
+
+  private replaceStore(store: ReplicaStore): void {
+    this.store?.dispose();
+    if (this.disposed) store.dispose();
+    this.store = store;
   }
 
   private newStore(capacity = 1024): ReplicaStore {

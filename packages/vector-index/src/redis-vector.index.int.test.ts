@@ -194,9 +194,76 @@ describe('createRedisVectorIndex', () => {
       't',
       Array.from({ length: 1500 }, (_, i) => ({ id: `v${i}`, vector: row(i), metadata: {} })),
     );
+    await b!.sync('t'); // waits for the background build, so the queries below use the index
     for (const i of [0, 700, 1499])
       expect((await b!.query('t', row(i), { topK: 1 }))[0]!.id).toBe(`v${i}`);
     expect((await b!.stats('t')).replica).toMatchObject({ entries: 1500, indexed: true });
+  });
+
+  it('answers a cold replica by exact scan while its index builds in the background', async () => {
+    const dims = 64;
+    const n = 20_000;
+    const [a, b] = processes(2, { dimensions: dims, ann: { minEntries: 1000 } });
+    const { vectors: big } = clusteredUnitVectors(n, dims, createRng(8), {
+      clusters: 100,
+      spread: 0.6,
+    });
+    const row = (i: number) => big.slice(i * dims, (i + 1) * dims);
+    await a!.upsert(
+      't',
+      Array.from({ length: n }, (_, i) => ({ id: `v${i}`, vector: row(i), metadata: { i } })),
+    );
+    let warmed = false;
+    const warming = b!.sync('t').then(() => void (warmed = true));
+    // Before the fix the build ran inside the load, so no caller ever saw it running.
+    await until(async () => (await b!.stats('t')).replica?.building === true);
+    const [match] = await b!.query('t', row(777), { topK: 1 });
+    expect(match).toMatchObject({ id: 'v777', metadata: { i: 777 } });
+    expect(warmed).toBe(false); // answered while the index was still being built
+    await warming;
+    expect((await b!.stats('t')).replica).toMatchObject({
+      entries: n,
+      indexed: true,
+      building: false,
+    });
+    expect((await b!.query('t', row(4321), { topK: 1 }))[0]!.id).toBe('v4321');
+  }, 60_000);
+
+  it('drops the least recently queried replicas beyond the byte budget, reloading on demand', async () => {
+    const [writer, probe] = processes(2);
+    const stack = prefixes.at(-1)!;
+    const group = (ns: string, from: number) =>
+      writer!.upsert(
+        ns,
+        Array.from({ length: 20 }, (_, i) => entry(from + i)),
+      );
+    await Promise.all([group('a', 0), group('b', 20), group('c', 40)]);
+    await probe!.query('a', vec(0), { topK: 1 });
+    const one = (await probe!.stats('a')).replica!.approxBytes;
+    const redis = new Redis(redisUrl);
+    connections.push(redis);
+    // Room for two of the three equal namespaces.
+    const budgeted = createRedisVectorIndex({
+      redis,
+      prefix: stack,
+      dimensions: DIMS,
+      maxReplicaBytes: Math.floor(one * 2.5),
+    });
+    const held = async () => {
+      const out: string[] = [];
+      for (const ns of ['a', 'b', 'c']) if ((await budgeted.stats(ns)).replica) out.push(ns);
+      return out;
+    };
+    await budgeted.query('a', vec(0), { topK: 1 });
+    await budgeted.query('b', vec(20), { topK: 1 });
+    expect(await held()).toEqual(['a', 'b']);
+    await budgeted.query('c', vec(40), { topK: 1 });
+    expect(await held()).toEqual(['b', 'c']);
+    // A dropped namespace comes back from Redis, with what was written while it was away.
+    await writer!.upsert('a', [entry(63)]);
+    expect(ids(await budgeted.query('a', vec(63), { topK: 1 }))).toEqual(['e63']);
+    expect((await budgeted.stats('a')).replica?.entries).toBe(21);
+    expect(await held()).toEqual(['a', 'c']);
   });
 
   it('rejects vectors of the wrong dimension', async () => {
@@ -219,3 +286,9 @@ describe('createRedisVectorIndex', () => {
     expect(results.map((r) => r[0]?.id)).toEqual(['e1', 'e2', 'e1', 'e2']);
   });
 });
+
+/** Polls `condition` (each poll a Redis round trip) up to `polls` times. */
+async function until(condition: () => Promise<boolean>, polls = 2000): Promise<void> {
+  for (let i = 0; i < polls; i++) if (await condition()) return;
+  throw new Error('condition never held');
+}

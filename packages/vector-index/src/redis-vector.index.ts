@@ -28,6 +28,13 @@ export interface RedisVectorIndexOptions {
   ann?: Partial<AnnOptions>;
   /** Namespaces replicated in this process at once; the least recently queried is dropped. Default 64. */
   maxReplicatedNamespaces?: number;
+  /**
+   * Estimated bytes all replicas of this process may hold (typed arrays plus ≈ 200 B per entry
+   * for ids and metadata; ≈ 290 MB per 100k × 512 namespace). Beyond it the least recently
+   * queried replicas are dropped (reloaded from Redis on their next query); the namespace being
+   * queried is always kept, even alone over the budget. Default 1 GiB.
+   */
+  maxReplicaBytes?: number;
   /** Changes fetched per sync round trip. Default 2000. */
   syncPageSize?: number;
   /** HSCAN COUNT of a full load. Default 1000. */
@@ -50,12 +57,24 @@ export interface NamespaceStats {
   /** Entries removed by the expiry sweep. */
   expired: number;
   /** This process's replica, if it holds one. */
-  replica?: { entries: number; indexed: boolean; typedArrayBytes: number; lastBuildMs: number };
+  replica?: {
+    entries: number;
+    indexed: boolean;
+    /** An index (re)build is running in the background. */
+    building: boolean;
+    typedArrayBytes: number;
+    /** typedArrayBytes plus an estimate for ids and metadata (what maxReplicaBytes counts). */
+    approxBytes: number;
+    lastBuildMs: number;
+  };
 }
 
 export interface RedisVectorIndex extends VectorIndex {
   stats(namespace: string): Promise<NamespaceStats>;
-  /** Brings this process's replica of `namespace` up to date (a query does this itself). */
+  /**
+   * Brings this process's replica of `namespace` up to date and waits for its index build, if
+   * one is running (warm-up ahead of traffic). A query syncs itself but never waits for a build.
+   */
   sync(namespace: string): Promise<void>;
   /** Drops every local replica (Redis is untouched). */
   dropReplicas(): void;
@@ -64,6 +83,7 @@ export interface RedisVectorIndex extends VectorIndex {
 const DAY_S = 86_400;
 /** Keys outlive the longest entry by this much, so a late sync still sees the final state. */
 const KEY_GRACE_MS = 60_000;
+const DEFAULT_MAX_REPLICA_BYTES = 1024 * 1024 * 1024;
 
 export function createRedisVectorIndex(options: RedisVectorIndexOptions): RedisVectorIndex {
   return new RedisReplicatedVectorIndex(options);
@@ -115,7 +135,10 @@ class RedisReplicatedVectorIndex implements RedisVectorIndex {
     if (options.topK < 1) return [];
     const replica = this.replicaFor(namespace);
     await replica.sync();
-    return replica.store!.search(vector, { ...options, now: this.clock.now() });
+    this.enforceReplicaBudget(namespace);
+    // Indexed: the ANN search, synchronous as ever. Cold (first build still running): an exact
+    // scan in slices, so the caller's time budget can fire meanwhile.
+    return replica.store!.searchUnblocking(vector, { ...options, now: this.clock.now() });
   }
 
   async delete(namespace: string, ids: string[]) {
@@ -143,18 +166,24 @@ class RedisReplicatedVectorIndex implements RedisVectorIndex {
         replica: {
           entries: store.size,
           indexed: store.indexed,
+          building: store.building,
           typedArrayBytes: store.typedArrayBytes,
+          approxBytes: store.approxBytes,
           lastBuildMs: store.lastBuildMs,
         },
       }),
     };
   }
 
-  sync(namespace: string): Promise<void> {
-    return this.replicaFor(namespace).sync();
+  async sync(namespace: string): Promise<void> {
+    const replica = this.replicaFor(namespace);
+    await replica.sync();
+    this.enforceReplicaBudget(namespace);
+    await replica.store?.whenIndexed();
   }
 
   dropReplicas(): void {
+    for (const replica of this.replicas.values()) replica.dispose();
     this.replicas.clear();
   }
 
@@ -189,8 +218,26 @@ class RedisReplicatedVectorIndex implements RedisVectorIndex {
     else replica = new NamespaceReplica(this.ctx, namespaceKeys(this.options.prefix, namespace));
     this.replicas.set(namespace, replica);
     if (this.replicas.size > (this.options.maxReplicatedNamespaces ?? 64))
-      this.replicas.delete(this.replicas.keys().next().value!);
+      this.dropReplica(this.replicas.keys().next().value!);
     return replica;
+  }
+
+  /** Drops the least recently queried replicas until the estimate fits, never `keep`'s. */
+  private enforceReplicaBudget(keep: string): void {
+    const budget = this.options.maxReplicaBytes ?? DEFAULT_MAX_REPLICA_BYTES;
+    let total = 0;
+    for (const replica of this.replicas.values()) total += replica.store?.approxBytes ?? 0;
+    for (const [namespace, replica] of this.replicas) {
+      if (total <= budget) return;
+      if (namespace === keep) continue;
+      total -= replica.store?.approxBytes ?? 0;
+      this.dropReplica(namespace);
+    }
+  }
+
+  private dropReplica(namespace: string): void {
+    this.replicas.get(namespace)?.dispose();
+    this.replicas.delete(namespace);
   }
 
   private checkVector(v: Float32Array, what: string) {

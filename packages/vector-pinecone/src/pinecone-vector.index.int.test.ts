@@ -34,7 +34,7 @@ function adapter(options: Partial<PineconeVectorIndexOptions> = {}): VectorIndex
     apiKey: API_KEY,
     indexName: 'asahi-test',
     indexHost: fixture.url,
-    namespacePrefix: `run${++run}-`,
+    namespacePrefix: `run${++run}`,
     maxRetries: 0,
     ...options,
   });
@@ -70,7 +70,7 @@ describe('createPineconeVectorIndex (SDK against the local fixture)', () => {
   });
 
   it('keeps each tenant in its own Pinecone namespace', async () => {
-    const index = adapter({ namespacePrefix: 'iso-' });
+    const index = adapter({ namespacePrefix: 'iso' });
     await index.upsert('tenant-a', [entry('x', unit(1, 0, 0, 0))]);
     await index.upsert('tenant-b', [entry('y', unit(1, 0, 0, 0))]);
     expect((await index.query('tenant-a', unit(1, 0, 0, 0), { topK: 5 })).map((m) => m.id)).toEqual(
@@ -80,12 +80,30 @@ describe('createPineconeVectorIndex (SDK against the local fixture)', () => {
       ['y'],
     );
     expect(await index.query('tenant-c', unit(1, 0, 0, 0), { topK: 5 })).toEqual([]);
-    expect(fixture.ids('iso-tenant-a')).toEqual(['x']);
-    expect(fixture.ids('iso-tenant-b')).toEqual(['y']);
+    expect(fixture.ids('iso/tenant-a')).toEqual(['x']);
+    expect(fixture.ids('iso/tenant-b')).toEqual(['y']);
     const stats = await new Pinecone({ apiKey: API_KEY })
       .index({ host: fixture.url })
       .describeIndexStats();
-    expect(stats.namespaces?.['iso-tenant-a']).toEqual({ recordCount: 1 });
+    expect(stats.namespaces?.['iso/tenant-a']).toEqual({ recordCount: 1 });
+  });
+
+  it('never lets two (prefix, tenant) pairs share a namespace', async () => {
+    // Plain concatenation made `asahi-x` + `yz` and `asahi-xy` + `z` both `asahi-xyz`.
+    const stackX = adapter({ namespacePrefix: 'asahi-x' });
+    const stackXy = adapter({ namespacePrefix: 'asahi-xy' });
+    const bare = adapter({ namespacePrefix: '' });
+    await stackX.upsert('yz', [entry('from-x', unit(1, 0, 0, 0))]);
+    await stackXy.upsert('z', [entry('from-xy', unit(1, 0, 0, 0))]);
+    await bare.upsert('asahi-x/yz', [entry('from-bare', unit(1, 0, 0, 0))]);
+    const idsIn = async (index: VectorIndex, tenant: string) =>
+      (await index.query(tenant, unit(1, 0, 0, 0), { topK: 5 })).map((m) => m.id);
+    expect(await idsIn(stackX, 'yz')).toEqual(['from-x']);
+    expect(await idsIn(stackXy, 'z')).toEqual(['from-xy']);
+    expect(await idsIn(bare, 'asahi-x/yz')).toEqual(['from-bare']);
+    expect(fixture.ids('asahi-x/yz')).toEqual(['from-x']);
+    expect(fixture.ids('asahi-xy/z')).toEqual(['from-xy']);
+    expect(fixture.ids('asahi-x%2Fyz')).toEqual(['from-bare']);
   });
 
   it('deletes by id', async () => {
@@ -101,7 +119,7 @@ describe('createPineconeVectorIndex (SDK against the local fixture)', () => {
       clock: time,
       defaultTtlSeconds: 60,
       sweepIntervalMs: 1000,
-      namespacePrefix: 'ttl-',
+      namespacePrefix: 'ttl',
     });
     await index.upsert('t', [entry('short', unit(1, 0, 0, 0))]);
     await index.upsert('t', [entry('long', unit(1, 0.1, 0, 0))], { ttlSeconds: 3600 });
@@ -115,13 +133,13 @@ describe('createPineconeVectorIndex (SDK against the local fixture)', () => {
     ]);
     const query = fixture.requests.filter((r) => r.path === '/query').at(-1)!;
     expect(query.body).toMatchObject({
-      namespace: 'ttl-t',
+      namespace: 'ttl/t',
       filter: { [EXPIRES_AT_KEY]: { $gt: time.now() } },
     });
-    expect(fixture.ids('ttl-t')).toEqual(['long', 'short']); // Pinecone itself never expires anything
+    expect(fixture.ids('ttl/t')).toEqual(['long', 'short']); // Pinecone itself never expires anything
     await index.upsert('t', [entry('fresh', unit(0, 1, 0, 0))]); // triggers the sweep
-    await waitFor(() => !fixture.ids('ttl-t').includes('short'));
-    expect(fixture.ids('ttl-t')).toEqual(['fresh', 'long']);
+    await waitFor(() => !fixture.ids('ttl/t').includes('short'));
+    expect(fixture.ids('ttl/t')).toEqual(['fresh', 'long']);
   });
 
   it('maps SDK failures to AppErrors by class', async () => {

@@ -8,7 +8,10 @@ export interface PineconeVectorIndexOptions {
   indexName: string;
   /** The index's data-plane host from the console or describeIndex, e.g. `my-idx-abc.svc…pinecone.io`. */
   indexHost: string;
-  /** Prepended to the tenant id to form the Pinecone namespace, e.g. `prod-`. Default ''. */
+  /**
+   * Isolates stacks sharing one index, e.g. `asahi-prod`. The Pinecone namespace is
+   * `<prefix>/<tenant>` (see `pineconeNamespace`). Default '' (namespace = tenant).
+   */
   namespacePrefix?: string;
   /** TTL of an entry when upsert gives none. Default 7 days. */
   defaultTtlSeconds?: number;
@@ -96,7 +99,7 @@ class PineconeVectorIndex implements VectorIndex {
   }
 
   private target(tenant: string): Index {
-    return this.index.namespace((this.options.namespacePrefix ?? '') + tenant);
+    return this.index.namespace(pineconeNamespace(this.options.namespacePrefix ?? '', tenant));
   }
 
   /** Best-effort, in the background, at most once per interval per namespace. */
@@ -108,6 +111,18 @@ class PineconeVectorIndex implements VectorIndex {
       .deleteMany({ filter: { [EXPIRES_AT_KEY]: { $lte: now } } })
       .catch((err: unknown) => this.options.onSweepError?.(tenant, toAppError(err)));
   }
+}
+
+/**
+ * The Pinecone namespace of a tenant: `<prefix>/<tenant>`, or the tenant alone without a prefix.
+ * Plain concatenation let `asahi-x` + `yz` and `asahi-xy` + `z` share a namespace. Contract
+ * tenant ids ([A-Za-z0-9._:-]) and ASAHI_NAMESPACE-derived prefixes ([a-z0-9-]) cannot contain
+ * `/`; for any other tenant `%` and `/` are percent-encoded, so the text after the last `/` is
+ * always exactly one tenant and no two (prefix, tenant) pairs meet.
+ */
+export function pineconeNamespace(prefix: string, tenant: string): string {
+  const escaped = tenant.replace(/[%/]/g, (c) => encodeURIComponent(c));
+  return prefix === '' ? escaped : `${prefix}/${escaped}`;
 }
 
 function withoutExpiry(metadata: RecordMetadata | undefined): VectorMetadata {

@@ -22,7 +22,7 @@ export async function createSemanticPorts(
           model: config.EMBEDDING_MODEL,
         })
       : // Off the event loop, so the request's time budget can fire while the model computes.
-        await createThreadedEmbedder();
+        await createThreadedEmbedder({ maxQueuedCalls: config.EMBEDDER_MAX_QUEUE });
   // The Pinecone SDK is only loaded when it is configured.
   const index: VectorIndex =
     config.VECTOR_INDEX === 'pinecone'
@@ -30,13 +30,14 @@ export async function createSemanticPorts(
           apiKey: required(config.PINECONE_API_KEY, 'PINECONE_API_KEY'),
           indexName: required(config.PINECONE_INDEX, 'PINECONE_INDEX'),
           indexHost: required(config.PINECONE_HOST, 'PINECONE_HOST'),
-          namespacePrefix: prefix,
+          namespacePrefix: prefix, // Pinecone namespace `${prefix}/${tenantId}`
         })
       : createRedisVectorIndex({
           redis,
           prefix: `${prefix}:vec`,
           dimensions: embedder.dimensions,
           maxEntriesPerNamespace: config.SEMANTIC_MAX_ENTRIES_PER_TENANT,
+          maxReplicaBytes: config.VECTOR_REPLICA_MAX_MB * 1024 * 1024,
           onEvict: (_ns, count) => metrics.cacheEvictions.inc({ tier: 'semantic' }, count),
         });
   return { embedder, index, budgetMs: config.SEMANTIC_BUDGET_MS };

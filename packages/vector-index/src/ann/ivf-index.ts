@@ -1,6 +1,7 @@
-import { pickDistinct, trainSphericalKMeans } from './kmeans';
+import { pickDistinct, trainSphericalKMeansSteps } from './kmeans';
 import type { Rng } from './rng';
 import { IvfArena, SCORE_CHUNK } from './ivf-arena';
+import { runToEnd, type Steps } from './time-slices';
 import { TopK } from './top-k';
 import type { VectorSlab } from './vector-slab';
 import { dot } from './vector-math';
@@ -32,6 +33,10 @@ export const DEFAULT_IVF_OPTIONS: IvfOptions = {
  * quantization error cannot push out the true best.
  */
 const RERANK_EXTRA = 32;
+/** Slots placed in leaves between two yields of a background build (≈ 2 ms at 512 dimensions). */
+const LEAF_CHUNK = 64;
+/** Slots quantized into the arena between two yields (≈ 1 ms). */
+const FILE_CHUNK = 256;
 
 /** Decides whether a scanned slot may enter the result (expiry check); called only for contenders. */
 export type AcceptSlot = (slot: number) => boolean;
@@ -68,26 +73,22 @@ export class IvfIndex {
     leafVectors: Float32Array,
     readonly leafCount: number,
     private readonly options: IvfOptions,
-    slots: Int32Array,
+    leafOfSlot: Int32Array,
     useSimd: boolean,
   ) {
-    this.trainedSize = slots.length;
+    this.trainedSize = leafOfSlot.length;
     this.leaves = leafVectors;
     this.leafScores = new Float32Array(leafCount);
     this.leafOf = new Int32Array(slab.highWater).fill(-1);
     this.posInLeaf = new Int32Array(slab.highWater);
-    // Find every slot's leaf first, so lists and their code blocks start at their final size
-    // (plus room to grow) instead of being moved as they fill.
-    const leafOfSlot = Int32Array.from(slots, (slot) =>
-      this.nearestLeaf(slab.data, slot * slab.dims),
-    );
+    // Every slot's leaf is known before filing, so lists and their code blocks start at their
+    // final size (plus room to grow) instead of being moved as they fill.
     const counts = new Int32Array(leafCount);
     for (const leaf of leafOfSlot) counts[leaf]!++;
     const capacities = counts.map((c) => c + Math.ceil(c / 4) + 8);
     this.lists = Array.from(capacities, (c) => new Int32Array(c));
     this.listSize = new Int32Array(leafCount);
     this.arena = new IvfArena(slab.dims, leafVectors, leafCount, capacities, useSimd);
-    slots.forEach((slot, i) => this.file(slot, leafOfSlot[i]!));
   }
 
   /** Trains on a sample of `slots` and assigns every one of them. */
@@ -98,7 +99,23 @@ export class IvfIndex {
     rng: Rng,
     useSimd = true,
   ): IvfIndex {
+    return runToEnd(IvfIndex.trainSteps(slab, slots, options, rng, useSimd));
+  }
+
+  /**
+   * `train` as steps that yield every few milliseconds of work, for a build in the background.
+   * Reads the slab afresh at every step (it may regrow meanwhile); slots written or released
+   * while the steps pause must be re-filed by the caller before the index is used.
+   */
+  static *trainSteps(
+    slab: VectorSlab,
+    slots: Int32Array,
+    options: IvfOptions,
+    rng: Rng,
+    useSimd = true,
+  ): Steps<IvfIndex> {
     const dims = slab.dims;
+    const data = () => slab.data;
     // Two-level rounding can add up to √target leaves; all of them must fit one scoring chunk.
     const leafTarget = Math.max(1, Math.min(SCORE_CHUNK / 2, Math.round(Math.sqrt(slots.length))));
     const topK = Math.max(1, Math.round(Math.sqrt(leafTarget)));
@@ -107,7 +124,7 @@ export class IvfIndex {
     const picks = pickDistinct(slots.length, sampleSize, rng);
     const sample = Int32Array.from(picks, (i) => slots[i]!);
     const iters = options.trainIterations;
-    const coarse = trainSphericalKMeans(slab.data, sample, dims, topK, iters, rng);
+    const coarse = yield* trainSphericalKMeansSteps(data, sample, dims, topK, iters, rng);
     const leafChunks: Float32Array[] = [];
     const leafRange = new Int32Array(coarse.k + 1);
     let leafCount = 0;
@@ -115,7 +132,7 @@ export class IvfIndex {
       const cell = sample.filter((_, i) => coarse.assignment[i] === t);
       const sub =
         cell.length > 0
-          ? trainSphericalKMeans(slab.data, cell, dims, perTop, iters, rng)
+          ? yield* trainSphericalKMeansSteps(data, cell, dims, perTop, iters, rng)
           : { centroids: coarse.centroids.slice(t * dims, (t + 1) * dims), k: 1 };
       leafChunks.push(sub.centroids);
       leafRange[t] = leafCount;
@@ -128,8 +145,29 @@ export class IvfIndex {
       leaves.set(chunk, at);
       at += chunk.length;
     }
-    const top = coarse.centroids;
-    return new IvfIndex(slab, top, leafRange, leaves, leafCount, options, slots, useSimd);
+    const geometry = { top: coarse.centroids, leafRange, leaves, dims, options };
+    const leafOfSlot = new Int32Array(slots.length);
+    for (let from = 0; from < slots.length; from += LEAF_CHUNK) {
+      for (let i = from; i < Math.min(slots.length, from + LEAF_CHUNK); i++)
+        leafOfSlot[i] = nearestLeafOf(geometry, slab.data, slots[i]! * dims);
+      yield;
+    }
+    const index = new IvfIndex(
+      slab,
+      coarse.centroids,
+      leafRange,
+      leaves,
+      leafCount,
+      options,
+      leafOfSlot,
+      useSimd,
+    );
+    for (let from = 0; from < slots.length; from += FILE_CHUNK) {
+      for (let i = from; i < Math.min(slots.length, from + FILE_CHUNK); i++)
+        index.file(slots[i]!, leafOfSlot[i]!);
+      yield;
+    }
+    return index;
   }
 
   get size(): number {
@@ -226,23 +264,8 @@ export class IvfIndex {
   }
 
   private nearestLeaf(data: Float32Array, off: number): number {
-    const dims = this.slab.dims;
-    const cells = this.leafRange.length - 1;
-    const best = new TopK(Math.min(this.options.assignCells, cells));
-    for (let t = 0; t < cells; t++) best.push(t, dot(this.top, t * dims, data, off, dims));
-    let leaf = 0;
-    let leafScore = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < best.size; i++) {
-      const t = best.slots[i]!;
-      for (let l = this.leafRange[t]!; l < this.leafRange[t + 1]!; l++) {
-        const s = dot(this.leaves, l * dims, data, off, dims);
-        if (s > leafScore) {
-          leafScore = s;
-          leaf = l;
-        }
-      }
-    }
-    return leaf;
+    const { top, leafRange, leaves, options } = this;
+    return nearestLeafOf({ top, leafRange, leaves, dims: this.slab.dims, options }, data, off);
   }
 
   /**
@@ -280,17 +303,49 @@ export class IvfIndex {
   }
 }
 
+interface LeafGeometry {
+  top: Float32Array;
+  leafRange: Int32Array;
+  leaves: Float32Array;
+  dims: number;
+  options: IvfOptions;
+}
+
+/** The best leaf among the leaves of the `assignCells` best top cells of the vector at data[off]. */
+function nearestLeafOf(g: LeafGeometry, data: Float32Array, off: number): number {
+  const { dims, leafRange } = g;
+  const cells = leafRange.length - 1;
+  const best = new TopK(Math.min(g.options.assignCells, cells));
+  for (let t = 0; t < cells; t++) best.push(t, dot(g.top, t * dims, data, off, dims));
+  let leaf = 0;
+  let leafScore = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < best.size; i++) {
+    const t = best.slots[i]!;
+    for (let l = leafRange[t]!; l < leafRange[t + 1]!; l++) {
+      const s = dot(g.leaves, l * dims, data, off, dims);
+      if (s > leafScore) {
+        leafScore = s;
+        leaf = l;
+      }
+    }
+  }
+  return leaf;
+}
+
 /** Brute-force scan of every live slot: exact, used below the ANN threshold and as the reference. */
 export function exactSearch(
   slab: VectorSlab,
   query: Float32Array,
   top: TopK,
   accept: AcceptSlot,
+  from = 0,
+  to = slab.highWater,
 ): number {
   const dims = slab.dims;
   const data = slab.data;
   const live = slab.live;
-  for (let slot = 0; slot < slab.highWater; slot++) {
+  const end = Math.min(to, slab.highWater);
+  for (let slot = from; slot < end; slot++) {
     if (live[slot] !== 1) continue;
     const s = dot(query, 0, data, slot * dims, dims);
     if (s > top.floor && accept(slot)) top.push(slot, s);
