@@ -48,11 +48,16 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** Every terminal result each client received: what its tenant's usage rows must add up to. */
+const received = new Map<ApiClient, Record<string, any>[]>();
+
 /** Submits and waits for the terminal result (sync API). */
 async function run(api: ApiClient, body: unknown) {
   const res = await api.post('/v1/jobs?wait=60', body);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return { ...res.body.result, status: res.body.status } as Record<string, any>;
+  const result = { ...res.body.result, status: res.body.status } as Record<string, any>;
+  received.set(api, [...(received.get(api) ?? []), result]);
+  return result;
 }
 
 describe('routing', () => {
@@ -163,39 +168,73 @@ describe('intermediate results', () => {
 });
 
 describe('cost accounting', () => {
-  it('aggregates cost, baseline and savings per stage into the hourly usage of each tenant', async () => {
-    const from = new Date(Date.now() - 3_600_000);
-    const to = new Date(Date.now() + 3_600_000);
-    const sum = (rows: Awaited<ReturnType<typeof listUsage>>, f: (r: (typeof rows)[0]) => number) =>
-      rows.reduce((a, r) => a + f(r), 0);
-    // Analytics folds results asynchronously: wait until every result above is counted.
-    const pilotRows = await waitFor(
-      'pilot usage',
+  type Rows = Awaited<ReturnType<typeof listUsage>>;
+  const sum = <T>(items: T[], f: (x: T) => number) => items.reduce((a, x) => a + f(x), 0);
+  const from = () => new Date(Date.now() - 3_600_000);
+  const to = () => new Date(Date.now() + 3_600_000);
+
+  /** Analytics folds results asynchronously: waits until all of the tenant's results are in. */
+  async function usageOf(tenant: string, api: ApiClient): Promise<Rows> {
+    const expected = received.get(api)?.length ?? 0;
+    return waitFor(
+      `${tenant} usage of ${expected} requests`,
       async () => {
-        const rows = await listUsage(db.prisma, 'pilot', from, to);
-        return sum(rows, (r) => r.requests) >= 1 ? rows : undefined;
+        const rows = await listUsage(db.prisma, tenant, from(), to());
+        return sum(rows, (r) => r.requests) >= expected ? rows : undefined;
       },
       30_000,
     );
+  }
+
+  it('aggregates cost, baseline and savings per stage into the hourly usage of each tenant', async () => {
+    const pilotRows = await usageOf('pilot', pilot);
     expect(sum(pilotRows, (r) => r.savedRoutingUsd)).toBeGreaterThan(0);
     expect(sum(pilotRows, (r) => r.baselineCostUsd)).toBeGreaterThan(
       sum(pilotRows, (r) => r.costUsd),
     );
-    const plainRows = await waitFor(
-      'plain usage',
-      async () => {
-        const rows = await listUsage(db.prisma, 'plain', from, to);
-        return sum(rows, (r) => r.savedCacheUsd) > 0 && sum(rows, (r) => r.savedTokensUsd) > 0
-          ? rows
-          : undefined;
-      },
-      30_000,
-    );
+    const plainRows = await usageOf('plain', plain);
+    expect(sum(plainRows, (r) => r.savedCacheUsd)).toBeGreaterThan(0);
+    expect(sum(plainRows, (r) => r.savedTokensUsd)).toBeGreaterThan(0);
     expect(sum(plainRows, (r) => r.cacheHits)).toBeGreaterThan(0);
     expect(sum(plainRows, (r) => r.originalPromptTokens)).toBeGreaterThan(
       sum(plainRows, (r) => r.promptTokens),
     );
-    // Nothing of one tenant shows up under another.
-    expect(await listUsage(db.prisma, 'nobody', from, to)).toEqual([]);
+  });
+
+  it("keeps each tenant's usage to its own requests: no other tenant's counts or cost", async () => {
+    const tenants = { pilot, plain, other };
+    // Every tenant sent something costly, so a figure counted under the wrong tenant shows.
+    for (const api of Object.values(tenants))
+      expect(sum(received.get(api) ?? [], (r) => r.baselineCostUsd)).toBeGreaterThan(0);
+    for (const [tenant, api] of Object.entries(tenants)) {
+      const own = received.get(api) ?? [];
+      await usageOf(tenant, api);
+      // Read again after every tenant's results are in, so a late misplaced count is seen too.
+      const rows = await listUsage(db.prisma, tenant, from(), to());
+      const savedBy = (stage: string) => sum(own, (r) => r.savings?.[stage] ?? 0);
+      expect({ tenant, requests: sum(rows, (r) => r.requests) }).toEqual({
+        tenant,
+        requests: own.length,
+      });
+      expect(sum(rows, (r) => r.succeeded)).toBe(
+        own.filter((r) => r.status === 'succeeded').length,
+      );
+      expect(sum(rows, (r) => r.cacheHits)).toBe(own.filter((r) => r.cacheTier !== 'none').length);
+      expect(sum(rows, (r) => r.costUsd)).toBeCloseTo(
+        sum(own, (r) => r.costUsd),
+        8,
+      );
+      expect(sum(rows, (r) => r.baselineCostUsd)).toBeCloseTo(
+        sum(own, (r) => r.baselineCostUsd),
+        8,
+      );
+      expect(sum(rows, (r) => r.savedCacheUsd)).toBeCloseTo(savedBy('cache'), 8);
+      expect(sum(rows, (r) => r.savedRoutingUsd)).toBeCloseTo(savedBy('routing'), 8);
+      expect(sum(rows, (r) => r.savedTokensUsd)).toBeCloseTo(savedBy('tokens'), 8);
+      expect(sum(rows, (r) => r.savedIntermediateUsd)).toBeCloseTo(savedBy('intermediate'), 8);
+      const models = new Set(own.map((r) => r.model));
+      for (const row of rows.filter((r) => r.requests > 0)) expect(models).toContain(row.model);
+    }
+    expect(await listUsage(db.prisma, 'nobody', from(), to())).toEqual([]);
   });
 });

@@ -6,60 +6,64 @@
  * hit rate per tier, wrong hits (where labels or prompt identity tell), token reduction %, and
  * added latency per prepare step. Two tenants: `autopilot` (AUTOPILOT routing, baseline model
  * --model) and `explicit` (runs --model as named; caching and token optimization only).
+ * Flags and both files are checked before anything starts: bad input exits 2 with one line.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, createTestDatabase, upsertTenant } from '@asahi/db';
 import { infraDown, infraUp } from '@asahi/local-infra';
 import { startStack } from '@asahi/testing';
+import {
+  keyValues,
+  nonNegativeInt,
+  positiveInt,
+  readInputsOrExit,
+  readTextFile,
+} from '../eval/cli-input';
+import { parsePairRows, parsePromptRows } from '../eval/data-formats';
 import { withConcurrency } from './stats';
 import { scoreRun, summaryLines, type Answered } from './savings/score';
-import {
-  BENCH_TEMPLATE,
-  buildWorkload,
-  DEFAULT_WORKLOAD,
-  type PairRow,
-  type PromptRow,
-} from './savings/workload';
+import { BENCH_TEMPLATE, buildWorkload, DEFAULT_WORKLOAD } from './savings/workload';
 
-const { values } = parseArgs({
-  options: {
-    prompts: { type: 'string', default: '../shared/data/prompts.dev.jsonl' },
-    pairs: { type: 'string', default: '../shared/data/paraphrase-pairs.dev.jsonl' },
-    requests: { type: 'string', default: String(DEFAULT_WORKLOAD.requests) },
-    // Moderate load: on 2 cores a saturated box starves the embedder thread (see docs/benchmarks.md).
-    concurrency: { type: 'string', default: '4' },
-    /** Simulated provider latency: a real LLM call takes hundreds of ms, which the caches save. */
-    'sim-latency-ms': { type: 'string', default: '300' },
-    seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) },
-    model: { type: 'string', default: DEFAULT_WORKLOAD.model },
-    /** Extra pipeline environment, e.g. --pipeline-env SEMANTIC_BUDGET_MS=150 (repeatable). */
-    'pipeline-env': { type: 'string', multiple: true, default: [] },
-  },
+/** Flags and input files, validated before anything starts: bad input exits 2 (see cli-input). */
+const input = readInputsOrExit('bench:savings', () => {
+  const { values } = parseArgs({
+    options: {
+      prompts: { type: 'string', default: '../shared/data/prompts.dev.jsonl' },
+      pairs: { type: 'string', default: '../shared/data/paraphrase-pairs.dev.jsonl' },
+      requests: { type: 'string', default: String(DEFAULT_WORKLOAD.requests) },
+      // Moderate load: on 2 cores a saturated box starves the embedder thread (see docs/benchmarks.md).
+      concurrency: { type: 'string', default: '4' },
+      /** Simulated provider latency: a real LLM call takes hundreds of ms, which the caches save. */
+      'sim-latency-ms': { type: 'string', default: '300' },
+      seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) },
+      model: { type: 'string', default: DEFAULT_WORKLOAD.model },
+      /** Extra pipeline environment, e.g. --pipeline-env SEMANTIC_BUDGET_MS=150 (repeatable). */
+      'pipeline-env': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const options = {
+    ...DEFAULT_WORKLOAD,
+    requests: positiveInt('requests', values.requests),
+    seed: nonNegativeInt('seed', values.seed),
+    model: values.model,
+  };
+  const concurrency = positiveInt('concurrency', values.concurrency);
+  const simLatencyMs = nonNegativeInt('sim-latency-ms', values['sim-latency-ms']);
+  const env = keyValues('pipeline-env', values['pipeline-env']);
+  const prompts = parsePromptRows(readTextFile('prompts', values.prompts), values.prompts);
+  const pairs = parsePairRows(readTextFile('pairs', values.pairs), values.pairs);
+  const workload = buildWorkload(prompts, pairs, options);
+  return { ...values, concurrency, simLatencyMs, env, model: options.model, workload };
 });
+const { workload } = input;
 const log = (line: string) => console.log(`[bench] ${line}`);
-const readJsonl = <T>(path: string): T[] =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
 
 const TENANTS = {
-  autopilot: { routing: { mode: 'autopilot', qualityFloor: 0.8, defaultModel: values.model } },
+  autopilot: { routing: { mode: 'autopilot', qualityFloor: 0.8, defaultModel: input.model } },
   explicit: {},
 } as const;
 
-const workload = buildWorkload(
-  readJsonl<PromptRow>(values.prompts!),
-  readJsonl<PairRow>(values.pairs!),
-  {
-    ...DEFAULT_WORKLOAD,
-    requests: Number(values.requests),
-    seed: Number(values.seed),
-    model: values.model!,
-  },
-);
-log(`workload: ${workload.length} requests per tenant from ${values.prompts} and ${values.pairs}`);
+log(`workload: ${workload.length} requests per tenant from ${input.prompts} and ${input.pairs}`);
 
 const infra = await infraUp({ log });
 const database = await createTestDatabase(infra.databaseUrl);
@@ -69,15 +73,8 @@ const stack = await startStack({
   namespace,
   infra: { ...infra, databaseUrl: database.url },
   logLevel: 'warn',
-  simEnv: { SIM_LATENCY_MS: values['sim-latency-ms']! },
-  env: {
-    pipeline: Object.fromEntries(
-      (values['pipeline-env'] ?? []).map((kv) => [
-        kv.split('=')[0]!,
-        kv.split('=').slice(1).join('='),
-      ]),
-    ),
-  },
+  simEnv: { SIM_LATENCY_MS: String(input.simLatencyMs) },
+  env: { pipeline: input.env },
 });
 try {
   const keys: Record<string, string> = {};
@@ -93,25 +90,21 @@ try {
   for (const tenant of Object.keys(TENANTS)) {
     const answers: Answered[] = [];
     const t0 = performance.now();
-    const { errors } = await withConcurrency(
-      Number(values.concurrency),
-      workload.length,
-      async (i) => {
-        const item = workload[i]!;
-        const res = await fetch(`${api}/v1/jobs?wait=120`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${keys[tenant]}`, 'content-type': 'application/json' },
-          body: JSON.stringify(item.body),
-        });
-        const view = (await res.json()) as {
-          status: string;
-          result?: Record<string, unknown> | null;
-        };
-        if (res.status >= 400 || !view.result)
-          throw new Error(`HTTP ${res.status} ${JSON.stringify(view)}`);
-        answers[i] = toAnswered(item, tenant, view.status, view.result);
-      },
-    );
+    const { errors } = await withConcurrency(input.concurrency, workload.length, async (i) => {
+      const item = workload[i]!;
+      const res = await fetch(`${api}/v1/jobs?wait=120`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys[tenant]}`, 'content-type': 'application/json' },
+        body: JSON.stringify(item.body),
+      });
+      const view = (await res.json()) as {
+        status: string;
+        result?: Record<string, unknown> | null;
+      };
+      if (res.status >= 400 || !view.result)
+        throw new Error(`HTTP ${res.status} ${JSON.stringify(view)}`);
+      answers[i] = toAnswered(item, tenant, view.status, view.result);
+    });
     const seconds = (performance.now() - t0) / 1000;
     const done = answers.filter(Boolean);
     const scored = scoreRun(done);

@@ -8,9 +8,9 @@
  *
  * Options: --embedder local|sim|lexical (local), --policy default|lenient|strict (default =
  * medium wrong-answer cost, lenient = low, strict = high), --cost low|medium|high (overrides),
- * --task <TaskType> (qa), --seed <text>, --target-fhr <0..1> (0.01), --no-cache.
+ * --task <TaskType> (qa), --seed <text>, --target-fhr <ratio in [0, 1)> (0.01), --no-cache.
+ * Bad flags, an empty pairs file or a malformed line exit 2 with one line naming the problem.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { taskTypeSchema, wrongAnswerCostSchema, type WrongAnswerCost } from '@asahi/contracts';
 import {
@@ -20,12 +20,9 @@ import {
   type SemanticDecision,
   type SemanticPolicy,
 } from '@asahi/stages';
-import {
-  EMBEDDER_NAMES,
-  embedDistinct,
-  openEmbedder,
-  type EmbedderName,
-} from './semantic/embedders';
+import { InputError, oneOf, optional, ratio, readInputsOrExit, readTextFile } from './cli-input';
+import { parsePairRows } from './data-formats';
+import { EMBEDDER_NAMES, embedDistinct, openEmbedder } from './semantic/embedders';
 import {
   cosine,
   rates,
@@ -56,43 +53,30 @@ function parseOptions() {
     },
   });
   if (!values.pairs)
-    throw new Error('usage: eval:semantic -- --pairs FILE [--embedder local|sim|lexical]');
-  if (!EMBEDDER_NAMES.includes(values.embedder as EmbedderName))
-    throw new Error(`--embedder must be one of ${EMBEDDER_NAMES.join(', ')}`);
-  const policyCost = POLICY_COST[values.policy ?? 'default'];
-  if (!policyCost)
-    throw new Error(`--policy must be one of ${Object.keys(POLICY_COST).join(', ')}`);
+    throw new InputError('usage: eval:semantic -- --pairs FILE [--embedder local|sim|lexical]');
+  const policyName = oneOf('policy', values.policy, Object.keys(POLICY_COST));
   return {
     pairsFile: values.pairs,
-    embedder: values.embedder as EmbedderName,
-    policyName: values.policy ?? 'default',
-    cost: values.cost ? wrongAnswerCostSchema.parse(values.cost) : policyCost,
-    task: taskTypeSchema.parse(values.task),
-    seed: values.seed ?? 'asahi-semantic-eval',
-    targetFhr: Number(values['target-fhr']),
+    embedder: oneOf('embedder', values.embedder, EMBEDDER_NAMES),
+    policyName,
+    cost:
+      optional('cost', values.cost, (f, raw) => oneOf(f, raw, wrongAnswerCostSchema.options)) ??
+      POLICY_COST[policyName]!,
+    task: oneOf('task', values.task, taskTypeSchema.options),
+    seed: values.seed,
+    targetFhr: ratio('target-fhr', values['target-fhr']),
     cacheDir: values['no-cache'] ? null : '.asahi/eval-cache',
   };
 }
 
-function readPairs(file: string): LabelledPair[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      const row = JSON.parse(line) as Partial<LabelledPair>;
-      if (
-        typeof row.a !== 'string' ||
-        typeof row.b !== 'string' ||
-        typeof row.duplicate !== 'boolean'
-      )
-        throw new Error(`${file}:${i + 1}: expected {"a","b","duplicate"}`);
-      return { a: row.a, b: row.b, duplicate: row.duplicate };
-    });
-}
-
 async function main(): Promise<void> {
-  const options = parseOptions();
-  const pairs = readPairs(options.pairsFile);
+  const { options, pairs } = readInputsOrExit('eval:semantic', () => {
+    const options = parseOptions();
+    return {
+      options,
+      pairs: parsePairRows(readTextFile('pairs', options.pairsFile), options.pairsFile),
+    };
+  });
   const started = Date.now();
   const { embedder, close } = await openEmbedder(options.embedder);
   let vectors: Map<string, Float32Array>;

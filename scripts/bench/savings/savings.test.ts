@@ -1,32 +1,140 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../eval/cli-input';
 import { scoreRun, type Answered } from './score';
-import { buildWorkload, DEFAULT_WORKLOAD, type PairRow, type PromptRow } from './workload';
+import {
+  buildWorkload,
+  DEFAULT_WORKLOAD,
+  planWorkload,
+  type PairRow,
+  type PromptRow,
+  type WorkloadItem,
+} from './workload';
 
-const prompts: PromptRow[] = Array.from({ length: 120 }, (_, i) => ({
-  id: `p${i}`,
-  prompt: `Question number ${i}: ${'why is the sky blue and the sea green? '.repeat(i % 40 === 0 ? 20 : 1)}`,
-}));
-const pairs: PairRow[] = Array.from({ length: 50 }, (_, i) => ({
-  a: `Pair question ${i}?`,
-  b: `Pair question ${i}, rephrased?`,
-  duplicate: i % 2 === 0,
-}));
+const promptsOf = (n: number, long: (i: number) => boolean): PromptRow[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `p${i}`,
+    prompt: `Question number ${i}: ${'why is the sky blue and the sea green? '.repeat(long(i) ? 20 : 1)}`,
+  }));
+const pairsOf = (n: number): PairRow[] =>
+  Array.from({ length: n }, (_, i) => ({
+    a: `Pair question ${i}?`,
+    b: `Pair question ${i}, rephrased?`,
+    duplicate: i % 2 === 0,
+  }));
+
+const FIXTURES = {
+  'many pairs, some documents': {
+    prompts: promptsOf(120, (i) => i % 40 === 0),
+    pairs: pairsOf(500),
+  },
+  'few pairs': { prompts: promptsOf(120, (i) => i % 40 === 0), pairs: pairsOf(7) },
+  'no pairs': { prompts: promptsOf(120, (i) => i % 40 === 0), pairs: [] },
+  'short prompts only, no documents': { prompts: promptsOf(30, () => false), pairs: pairsOf(60) },
+  'one usable prompt among unusable ones': {
+    prompts: [{ id: 'short', prompt: 'hi' }, ...promptsOf(1, () => false)],
+    pairs: pairsOf(3),
+  },
+};
+const SIZES = [1, 2, 3, 10, 57, 400, 1500];
+
+const countKinds = (items: WorkloadItem[]) => {
+  const n = (k: WorkloadItem['kind']) => items.filter((i) => i.kind === k).length;
+  return {
+    repeat: n('repeat'),
+    rephrase: n('rephrase'),
+    pairs: n('pair-a'),
+    context: n('context'),
+    steps: n('steps'),
+    enriched: n('enriched'),
+    pairB: n('pair-b'),
+  };
+};
+
+describe('planWorkload', () => {
+  const share = DEFAULT_WORKLOAD.share;
+  it.each([
+    [
+      'the default run',
+      1500,
+      share,
+      3000,
+      { repeat: 600, rephrase: 120, pairs: 225, context: 150, steps: 105, enriched: 75 },
+    ],
+    [
+      'fewer pairs than the share wants: repeats fill in',
+      400,
+      share,
+      50,
+      { repeat: 180, rephrase: 32, pairs: 50, context: 40, steps: 28, enriched: 20 },
+    ],
+    [
+      'no pairs',
+      400,
+      share,
+      0,
+      { repeat: 280, rephrase: 32, pairs: 0, context: 40, steps: 28, enriched: 20 },
+    ],
+    [
+      'one request',
+      1,
+      share,
+      10,
+      { repeat: 1, rephrase: 0, pairs: 0, context: 0, steps: 0, enriched: 0 },
+    ],
+    [
+      'ten requests: every share rounds to one',
+      10,
+      share,
+      10,
+      { repeat: 4, rephrase: 1, pairs: 1, context: 1, steps: 1, enriched: 1 },
+    ],
+    [
+      'shares above 100%: later kinds get what is left',
+      10,
+      { rephrase: 0.5, pairs: 0.5, context: 0.5, steps: 0.5, enriched: 0.5 },
+      10,
+      { repeat: 0, rephrase: 5, pairs: 2, context: 1, steps: 0, enriched: 0 },
+    ],
+  ])('%s', (_name, requests, shares, pairsAvailable, expected) => {
+    const plan = planWorkload(requests, shares, pairsAvailable);
+    expect(plan).toEqual(expected);
+    const { pairs, ...singles } = plan;
+    expect(Object.values(singles).reduce((a, b) => a + b, 0) + 2 * pairs).toBe(requests);
+  });
+});
 
 describe('buildWorkload', () => {
-  const options = { ...DEFAULT_WORKLOAD, requests: 400, distinctPrompts: 50 };
-  it('is deterministic for a seed and has the requested size and mix', () => {
+  const cases = Object.entries(FIXTURES).flatMap(([name, f]) =>
+    SIZES.map((requests) => [name, requests, f] as const),
+  );
+  it.each(cases)('%s, %i requests: exactly that many, in the planned mix', (_n, requests, f) => {
+    const options = { ...DEFAULT_WORKLOAD, requests, distinctPrompts: 50 };
+    const items = buildWorkload(f.prompts, f.pairs, options);
+    expect(items).toHaveLength(requests);
+    const { pairB, ...kinds } = countKinds(items);
+    expect(kinds).toEqual(planWorkload(requests, options.share, f.pairs.length));
+    expect(pairB).toBe(kinds.pairs);
+  });
+
+  it('is deterministic for a seed, and the seed matters', () => {
+    const { prompts, pairs } = FIXTURES['many pairs, some documents'];
+    const options = { ...DEFAULT_WORKLOAD, requests: 400, distinctPrompts: 50 };
     const a = buildWorkload(prompts, pairs, options);
     expect(buildWorkload(prompts, pairs, options)).toEqual(a);
-    expect(a).toHaveLength(400);
-    const kinds = new Set(a.map((i) => i.kind));
-    for (const k of ['repeat', 'rephrase', 'pair-a', 'pair-b', 'context', 'steps', 'enriched'])
-      expect(kinds.has(k as never)).toBe(true);
+    expect(buildWorkload(prompts, pairs, { ...options, seed: 8 })).not.toEqual(a);
   });
-  it('always sends a pair’s a before its b', () => {
-    const items = buildWorkload(prompts, pairs, options);
+
+  it.each(Object.entries(FIXTURES))('%s: always sends a pair’s a before its b', (_n, f) => {
+    const items = buildWorkload(f.prompts, f.pairs, { ...DEFAULT_WORKLOAD, requests: 400 });
     for (const [i, item] of items.entries())
       if (item.kind === 'pair-b')
         expect(items.findIndex((x) => x.answerGroup === item.pairOf)).toBeLessThan(i);
+  });
+
+  it('refuses prompts of which none is usable, saying why', () => {
+    const call = () => buildWorkload([{ id: 'x', prompt: 'hi' }], pairsOf(5), DEFAULT_WORKLOAD);
+    expect(call).toThrow(InputError);
+    expect(call).toThrow('no prompt of 20–4000 characters among 1');
   });
 });
 

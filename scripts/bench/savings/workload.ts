@@ -1,4 +1,8 @@
 import { canonicalPrompt } from '@asahi/stages';
+import { InputError } from '../../eval/cli-input';
+import type { PairRow, PromptRow } from '../../eval/data-formats';
+
+export type { PairRow, PromptRow };
 
 /** Texts equal in canonical form (case, spacing, punctuation, filler) rightly share an answer. */
 const groupOf = (text: string) => `c:${canonicalPrompt(text)}`;
@@ -7,18 +11,6 @@ const groupOf = (text: string) => `c:${canonicalPrompt(text)}`;
  * The replay workload of `npm run bench:savings`, built deterministically (seeded) from any
  * prompts file and labelled pairs file in the shared formats. Pure: no I/O.
  */
-
-export interface PromptRow {
-  id: string;
-  prompt: string;
-  raw_occurrences?: number;
-}
-
-export interface PairRow {
-  a: string;
-  b: string;
-  duplicate: boolean;
-}
 
 export type ItemKind =
   'repeat' | 'rephrase' | 'pair-a' | 'pair-b' | 'context' | 'steps' | 'enriched';
@@ -129,93 +121,141 @@ const chat = (o: WorkloadOptions, messages: { role: string; content: string }[])
   max_tokens: o.maxTokens,
 });
 
-/**
- * The mix: Zipf repeats of real prompts (exact hits), trivially retyped repeats (canonical hits),
- * labelled pairs sent a-then-b (duplicates are paraphrases to catch; non-duplicates are near-misses
- * that must not be served), long multi-turn requests with a re-pasted document (token
- * optimization), and document steps shared by several questions (intermediate results).
- */
-export function buildWorkload(
-  prompts: PromptRow[],
-  pairs: PairRow[],
-  options: WorkloadOptions = DEFAULT_WORKLOAD,
-): WorkloadItem[] {
-  const random = rng(options.seed);
-  const usable = prompts.filter((p) => p.prompt.length >= 20 && p.prompt.length <= 4_000);
-  const pool = shuffle(usable, random).slice(0, options.distinctPrompts);
-  const docs = usable.filter((p) => p.prompt.length >= 600).slice(0, 40);
-  const zipf = zipfSampler(pool.length, options.zipfS, random);
-  const n = options.requests;
-  const count = (share: number) => Math.round(n * share);
-  const pairCount = Math.floor(count(options.share.pairs) / 2);
-  const items: WorkloadItem[] = [];
+/** How many requests of each kind; they always add up to `requests`. */
+export interface WorkloadPlan {
+  repeat: number;
+  rephrase: number;
+  /** Labelled pairs, each sent as two requests (a, then b). */
+  pairs: number;
+  context: number;
+  steps: number;
+  enriched: number;
+}
 
-  for (
-    let i = 0;
-    i <
-    n -
-      count(options.share.rephrase) -
-      pairCount * 2 -
-      count(options.share.context) -
-      count(options.share.steps);
-    i++
-  ) {
-    const p = pool[zipf()]!;
-    items.push({
+/**
+ * Each share of `requests`, rounded, in a fixed order, never more than what is left; pairs are
+ * also limited by the pairs available. Whatever is left is repeat traffic, so the total is
+ * exactly `requests` whatever the rounding or the size of the pairs file.
+ */
+export function planWorkload(
+  requests: number,
+  share: WorkloadOptions['share'],
+  pairsAvailable: number,
+): WorkloadPlan {
+  let left = requests;
+  const take = (fraction: number) => {
+    const n = Math.min(Math.round(requests * fraction), left);
+    left -= n;
+    return n;
+  };
+  const rephrase = take(share.rephrase);
+  const pairs = Math.min(
+    Math.floor(Math.round(requests * share.pairs) / 2),
+    pairsAvailable,
+    Math.floor(left / 2),
+  );
+  left -= 2 * pairs;
+  const context = take(share.context);
+  const steps = take(share.steps);
+  const enriched = take(share.enriched);
+  return { repeat: left, rephrase, pairs, context, steps, enriched };
+}
+
+const MIN_PROMPT = 20;
+const MAX_PROMPT = 4_000;
+
+/** Texts that make sensible standalone requests; none at all is bad input. */
+function usablePrompts(prompts: PromptRow[]): PromptRow[] {
+  const usable = prompts.filter(
+    (p) => p.prompt.length >= MIN_PROMPT && p.prompt.length <= MAX_PROMPT,
+  );
+  if (usable.length === 0)
+    throw new InputError(
+      `no prompt of ${MIN_PROMPT}–${MAX_PROMPT} characters among ${prompts.length} to build the workload from`,
+    );
+  return usable;
+}
+
+/** The parts of the workload, drawn in a fixed order from one seeded stream. */
+interface Draw {
+  options: WorkloadOptions;
+  random: () => number;
+  pool: PromptRow[];
+  docs: PromptRow[];
+  zipf: () => number;
+}
+
+function repeatItems(d: Draw, count: number): WorkloadItem[] {
+  return Array.from({ length: count }, () => {
+    const p = d.pool[d.zipf()]!;
+    return {
       kind: 'repeat',
       answerGroup: groupOf(p.prompt),
-      body: chat(options, [{ role: 'user', content: p.prompt }]),
-    });
-  }
-  for (let i = 0; i < count(options.share.rephrase); i++) {
-    const p = pool[zipf()]!;
-    const content = rephraseTrivially(p.prompt, random);
-    items.push({
+      body: chat(d.options, [{ role: 'user', content: p.prompt }]),
+    };
+  });
+}
+
+function rephraseItems(d: Draw, count: number): WorkloadItem[] {
+  return Array.from({ length: count }, () => {
+    const p = d.pool[d.zipf()]!;
+    const content = rephraseTrivially(p.prompt, d.random);
+    return {
       kind: 'rephrase',
       answerGroup: groupOf(p.prompt),
-      body: chat(options, [{ role: 'user', content }]),
-    });
-  }
-  const chosenPairs = shuffle(pairs, random).slice(0, pairCount);
-  const pairItems: WorkloadItem[][] = chosenPairs.map((pair) => [
-    {
-      kind: 'pair-a',
-      answerGroup: groupOf(pair.a),
-      body: chat(options, [{ role: 'user', content: pair.a }]),
-    },
-    {
-      kind: 'pair-b',
-      answerGroup: pair.duplicate ? groupOf(pair.a) : groupOf(pair.b),
-      duplicate: pair.duplicate,
-      pairOf: groupOf(pair.a),
-      body: chat(options, [{ role: 'user', content: pair.b }]),
-    },
-  ]);
-  for (let i = 0; i < count(options.share.context); i++) {
-    const doc = docs[i % Math.max(1, docs.length)] ?? pool[0]!;
-    const question = pool[Math.floor(random() * pool.length)]!;
-    items.push({
+      body: chat(d.options, [{ role: 'user', content }]),
+    };
+  });
+}
+
+function pairItems(d: Draw, pairs: PairRow[], count: number): [WorkloadItem, WorkloadItem][] {
+  return shuffle(pairs, d.random)
+    .slice(0, count)
+    .map((pair) => [
+      {
+        kind: 'pair-a',
+        answerGroup: groupOf(pair.a),
+        body: chat(d.options, [{ role: 'user', content: pair.a }]),
+      },
+      {
+        kind: 'pair-b',
+        answerGroup: pair.duplicate ? groupOf(pair.a) : groupOf(pair.b),
+        duplicate: pair.duplicate,
+        pairOf: groupOf(pair.a),
+        body: chat(d.options, [{ role: 'user', content: pair.b }]),
+      },
+    ]);
+}
+
+function contextItems(d: Draw, count: number): WorkloadItem[] {
+  return Array.from({ length: count }, (_, i) => {
+    const doc = d.docs[i % Math.max(1, d.docs.length)] ?? d.pool[0]!;
+    const question = d.pool[Math.floor(d.random() * d.pool.length)]!;
+    return {
       kind: 'context',
       answerGroup: `ctx:${doc.id}:${question.id}`,
-      body: chat(options, [
+      body: chat(d.options, [
         { role: 'system', content: 'You are a helpful assistant.   Answer   concisely.\n\n\n' },
         { role: 'user', content: `Here is a document:\n\n${doc.prompt}\n\nPlease read it.` },
         { role: 'assistant', content: 'I have read the document. What would you like to know?' },
         { role: 'user', content: `Again, the document:\n\n${doc.prompt}\n\n\n${question.prompt}` },
       ]),
-    });
-  }
-  const stepDocs = docs.slice(0, Math.max(1, Math.ceil(count(options.share.steps) / 4)));
-  for (let i = 0; i < count(options.share.steps); i++) {
-    const doc = stepDocs[i % stepDocs.length] ?? pool[0]!;
-    const question = pool[Math.floor(random() * pool.length)]!.prompt.slice(0, 200);
-    items.push({
+    };
+  });
+}
+
+function stepItems(d: Draw, count: number): WorkloadItem[] {
+  const stepDocs = d.docs.slice(0, Math.max(1, Math.ceil(count / 4)));
+  return Array.from({ length: count }, (_, i) => {
+    const doc = stepDocs[i % stepDocs.length] ?? d.pool[0]!;
+    const question = d.pool[Math.floor(d.random() * d.pool.length)]!.prompt.slice(0, 200);
+    return {
       kind: 'steps',
       answerGroup: `steps:${doc.id}:${question}`,
       body: {
-        model: options.model,
+        model: d.options.model,
         messages: [{ role: 'user', content: question }],
-        max_tokens: options.maxTokens,
+        max_tokens: d.options.maxTokens,
         steps: {
           input: doc.prompt,
           steps: [
@@ -228,30 +268,66 @@ export function buildWorkload(
           ],
         },
       },
-    });
-  }
-  for (let i = 0; i < count(options.share.enriched); i++) {
-    const p = pool[zipf()]!;
-    const user = `u${Math.floor(random() * options.users)}`;
-    items.push({
+    };
+  });
+}
+
+function enrichedItems(d: Draw, count: number): WorkloadItem[] {
+  return Array.from({ length: count }, () => {
+    const p = d.pool[d.zipf()]!;
+    const user = `u${Math.floor(d.random() * d.options.users)}`;
+    return {
       kind: 'enriched',
       answerGroup: `e:${user}:${p.id}`,
       // Past its time budget enrichment falls back to the plain prompt, whose answer is right.
       alsoRight: [groupOf(p.prompt)],
       body: {
-        ...chat(options, [{ role: 'user', content: p.prompt }]),
+        ...chat(d.options, [{ role: 'user', content: p.prompt }]),
         enrichment: { templateId: BENCH_TEMPLATE.id, entities: { user } },
       },
-    });
-  }
+    };
+  });
+}
+
+/**
+ * The mix: Zipf repeats of real prompts (exact hits), trivially retyped repeats (canonical hits),
+ * labelled pairs sent a-then-b (duplicates are paraphrases to catch; non-duplicates are near-misses
+ * that must not be served), long multi-turn requests with a re-pasted document (token
+ * optimization), document steps shared by several questions (intermediate results) and requests
+ * enriched from the feature store. Exactly `options.requests` items (see `planWorkload`).
+ */
+export function buildWorkload(
+  prompts: PromptRow[],
+  pairs: PairRow[],
+  options: WorkloadOptions = DEFAULT_WORKLOAD,
+): WorkloadItem[] {
+  const random = rng(options.seed);
+  const usable = usablePrompts(prompts);
+  const pool = shuffle(usable, random).slice(0, options.distinctPrompts);
+  const docs = usable.filter((p) => p.prompt.length >= 600).slice(0, 40);
+  const d: Draw = {
+    options,
+    random,
+    pool,
+    docs,
+    zipf: zipfSampler(pool.length, options.zipfS, random),
+  };
+  const plan = planWorkload(options.requests, options.share, pairs.length);
+  // The draw order is part of the seed's meaning: keep it.
+  const items = [...repeatItems(d, plan.repeat), ...rephraseItems(d, plan.rephrase)];
+  const pairsToSend = pairItems(d, pairs, plan.pairs);
+  items.push(
+    ...contextItems(d, plan.context),
+    ...stepItems(d, plan.steps),
+    ...enrichedItems(d, plan.enriched),
+  );
   // Interleave: shuffle the singles, then place each pair's b some way after its a.
-  const singles = shuffle(items, random);
-  const out: WorkloadItem[] = [...singles];
-  for (const [a, b] of pairItems) {
+  const out: WorkloadItem[] = shuffle(items, random);
+  for (const [a, b] of pairsToSend) {
     const at = Math.floor(random() * (out.length + 1));
-    out.splice(at, 0, a!);
+    out.splice(at, 0, a);
     const later = Math.min(out.length, at + 1 + Math.floor(random() * 50));
-    out.splice(later, 0, b!);
+    out.splice(later, 0, b);
   }
   return out;
 }

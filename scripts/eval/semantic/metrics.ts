@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { PairRow } from '../data-formats';
 
 /** One labelled pair: `a` is the cached prompt, `b` the new query. */
-export interface LabelledPair {
-  a: string;
-  b: string;
-  duplicate: boolean;
-}
+export type LabelledPair = PairRow;
 
 export interface Rates {
   pairs: number;

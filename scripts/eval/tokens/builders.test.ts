@@ -3,6 +3,7 @@ import { chatRequestSchema } from '@asahi/contracts';
 import { fewShot, multiTurn, poolsOf, repeatedDocument } from './builders';
 import { messUp } from './messy';
 import { createRng } from './rng';
+import { buildRedundantSet, checkPools } from './sets';
 
 // Stand-ins for real prompts, in the three lengths the builders draw from.
 const sentence = (i: number) => `Topic ${i} covers planning, budgets and the people involved.`;
@@ -71,5 +72,31 @@ describe('token set builders', () => {
     const messy = messUp(text, createRng(2));
     expect(messy.replace(/\s+/g, ' ').trim()).toBe(text.replace(/\s+/g, ' ').trim());
     expect(messy).toContain('```\ncode  line\n```');
+  });
+});
+
+describe('the redundant-context set from raw prompts', () => {
+  it('has perType lines of each type, the same for the same seed', () => {
+    const set = buildRedundantSet(PROMPTS, { seed: 7, perType: 4 }, 'p.jsonl');
+    expect(set.map((l) => l.id)).toEqual([
+      ...['mt', 'rd', 'fs'].flatMap((p) => [1, 2, 3, 4].map((i) => `${p}-00${i}`)),
+    ]);
+    expect(buildRedundantSet(PROMPTS, { seed: 7, perType: 4 }, 'p.jsonl')).toEqual(set);
+    expect(buildRedundantSet(PROMPTS, { seed: 8, perType: 4 }, 'p.jsonl')).not.toEqual(set);
+  });
+
+  const long = PROMPTS[0]!;
+  const short = 'How do I plan a budget?';
+  const example = paragraph(300, 5); // 80–700 characters, but too long for a question
+  it.each([
+    ['enough of each kind', [long, short, short + '!', example], null],
+    ['no long document', [short, short + '!', example], /one prompt of 800–6,000 characters/],
+    ['one short question', [long, short, example], /two prompts of 15–199 characters/],
+    ['no few-shot example', [long, short, short + '!'], /one prompt of 80–700 characters/],
+    ['nothing usable', ['', 'hi'], /p\.jsonl: too few prompts .*800.*15–199.*80–700/],
+  ])('checkPools: %s', (_name, prompts, error) => {
+    const call = () => checkPools(poolsOf(prompts), 'p.jsonl');
+    if (error === null) expect(call).not.toThrow();
+    else expect(call).toThrow(error);
   });
 });
