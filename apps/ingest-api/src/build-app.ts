@@ -13,7 +13,11 @@ import { registerBulkRoutes } from './routes/bulk.route';
 import { registerFeatureRoutes, type FeatureStore } from './routes/features.route';
 import { registerTemplateRoutes, type TemplateStore } from './routes/templates.route';
 import { registerJobRoutes, type JobStore, type JobsRouteDeps } from './routes/jobs.route';
-import { createTenantPolicyLoader, type TenantSettingsSource } from './tenant-policy';
+import {
+  createTenantPolicyLoader,
+  type TenantPolicyLoader,
+  type TenantSettingsSource,
+} from './tenant-policy';
 
 export interface IngestLimits {
   maxWaitS: number;
@@ -44,7 +48,10 @@ export interface IngestDeps {
   models?: JobsRouteDeps['models'];
   /** How long a resolved key is trusted (default 30 s): the upper bound on revocation delay. */
   keyCacheTtlMs?: number;
-  /** `tenants.settings` (Postgres), for per-tenant deadline defaults; absent → platform defaults. */
+  /**
+   * `tenants.settings` (Postgres), for per-tenant deadline defaults and routing mode (which
+   * decides whether `model` is checked); absent → platform defaults.
+   */
   tenantSettings?: TenantSettingsSource;
   /** How long a tenant's policy is cached (default 30 s): how late a policy change takes effect. */
   tenantPolicyTtlMs?: number;
@@ -71,7 +78,9 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
   });
   const metrics = createIngestMetrics(deps.registry, { channels: () => deps.waiter.channels });
   const keys = createKeyCache(deps.lookupKey, { ttlMs: deps.keyCacheTtlMs ?? 30_000 });
-  const deadlines = deadlinesOf(deps);
+  const policyOf = tenantPolicyOf(deps);
+  const deadlines = deadlinesOf(deps, policyOf);
+  const routingMode = async (tenantId: string) => (await policyOf?.(tenantId))?.routing.mode;
   app.decorateRequest('principal', null);
   app.addHook('onResponse', async (req, reply) =>
     logRequest(req, reply.statusCode, reply.elapsedTime),
@@ -84,7 +93,7 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
     api.addHook('onError', async (req, _reply, err) => {
       metrics.rejected.inc({ code: mapError(err, req.id).body.error.code });
     });
-    const models = deps.models ? { models: deps.models } : {};
+    const models = deps.models ? { models: deps.models, routingMode } : {};
     registerJobRoutes(api, {
       jobs: deps.jobs,
       sender: deps.sender,
@@ -105,7 +114,7 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
       ...models,
     });
     if (deps.enrichment) {
-      registerFeatureRoutes(api, deps.enrichment.features);
+      await registerFeatureRoutes(api, deps.enrichment.features);
       registerTemplateRoutes(api, deps.enrichment.templates);
     }
   });
@@ -113,21 +122,29 @@ export async function buildIngestApp(deps: IngestDeps): Promise<IngestApp> {
   return { app, metrics, keys };
 }
 
-/** A tenant's deadline defaults: its cached policy where it sets them, else the platform's. */
-function deadlinesOf(deps: IngestDeps): (tenantId: string) => Promise<DeadlineDefaults> {
-  const platform = {
-    syncS: deps.limits.defaultSyncDeadlineS,
-    asyncS: deps.limits.defaultAsyncDeadlineS,
-    bulkS: deps.limits.defaultBulkDeadlineS,
-  };
-  if (!deps.tenantSettings) return async () => platform;
-  const policyOf = createTenantPolicyLoader(deps.tenantSettings, {
+/** The tenant policy loader (cached), or none when tenant settings are not wired. */
+function tenantPolicyOf(deps: IngestDeps): TenantPolicyLoader | undefined {
+  if (!deps.tenantSettings) return undefined;
+  return createTenantPolicyLoader(deps.tenantSettings, {
     ttlMs: deps.tenantPolicyTtlMs ?? 30_000,
     onInvalid: (tenantId, issues) =>
       deps.logger.warn({ tenantId, issues }, 'ignoring invalid tenant policy'),
     onError: (tenantId, err) =>
       deps.logger.warn({ tenantId, err }, 'tenant policy unavailable, using last known'),
   });
+}
+
+/** A tenant's deadline defaults: its cached policy where it sets them, else the platform's. */
+function deadlinesOf(
+  deps: IngestDeps,
+  policyOf: TenantPolicyLoader | undefined,
+): (tenantId: string) => Promise<DeadlineDefaults> {
+  const platform = {
+    syncS: deps.limits.defaultSyncDeadlineS,
+    asyncS: deps.limits.defaultAsyncDeadlineS,
+    bulkS: deps.limits.defaultBulkDeadlineS,
+  };
+  if (!policyOf) return async () => platform;
   return async (tenantId) => deadlineDefaultsFor(await policyOf(tenantId), platform);
 }
 

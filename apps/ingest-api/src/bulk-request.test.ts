@@ -180,6 +180,46 @@ describe('models', () => {
     expect(explicitModels(parsed(text).lines).sort()).toEqual(['gpt-4o-mini', 'gpt-9']);
   });
 
+  const stepped = (model: string) => ({
+    ...body,
+    routing: { mode: 'autopilot' },
+    steps: { input: 'doc', steps: [{ id: 's', template: '{{input}}', model }] },
+  });
+  const withSteps = [
+    line('s1', { body: stepped('gpt-4o-mini') }),
+    line('s2', { body: stepped('gpt-9') }),
+    line('s3', { body: { ...body, model: 'gpt-9' } }),
+  ].join('\n');
+
+  it('explicitModels includes step models, and follows the tenant’s routing mode', () => {
+    expect(explicitModels(parsed(withSteps).lines).sort()).toEqual(['gpt-4o-mini', 'gpt-9']);
+    expect(explicitModels(parsed(text).lines, 'autopilot').sort()).toEqual(['gpt-9']);
+  });
+
+  it('rejectUnknownModels rejects a line whose step names an unknown model, at its path', () => {
+    const { lines, rejected } = rejectUnknownModels(parsed(withSteps), new Set(['gpt-9']));
+    expect(lines.map((l) => l.customId)).toEqual(['s1']);
+    expect(rejected).toEqual([
+      {
+        line: 2,
+        custom_id: 's2',
+        code: 'unknown_model',
+        message: 'Unknown or disabled model: gpt-9',
+        issues: [{ path: 'body.steps.steps.0.model', message: 'not in the model registry' }],
+      },
+      expect.objectContaining({ line: 3, custom_id: 's3', code: 'unknown_model' }),
+    ]);
+  });
+
+  it('rejectUnknownModels keeps a line naming an unknown model when the tenant routes by autopilot', () => {
+    const { lines, rejected } = rejectUnknownModels(parsed(text), new Set(['gpt-9']), 'autopilot');
+    expect(lines.map((l) => l.customId)).toEqual(['a', 'b', 'c']);
+    expect(rejected.map((r) => [r.line, r.code, r.custom_id])).toEqual([
+      [4, 'invalid_request', undefined],
+      [5, 'unknown_model', 'e'],
+    ]);
+  });
+
   it('rejectUnknownModels moves explicit lines with an unknown model, in line order', () => {
     const { lines, rejected } = rejectUnknownModels(parsed(text), new Set(['gpt-9']));
     expect(lines.map((l) => l.customId)).toEqual(['a', 'c']);

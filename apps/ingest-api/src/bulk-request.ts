@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { priorityClassSchema, z, type PriorityClass, type RequestMessage } from '@asahi/contracts';
 import {
-  base32,
-  buildRequestMessage,
-  explicitModelOf,
-  parseJobBody,
-  ulid,
-  type JobBody,
-} from './job-request';
+  priorityClassSchema,
+  z,
+  type PriorityClass,
+  type RequestMessage,
+  type RoutingMode,
+} from '@asahi/contracts';
+import { base32, buildRequestMessage, parseJobBody, ulid, type JobBody } from './job-request';
+import { modelsRunAsNamed } from './model-check';
 import { invalid, type Issue, type Outcome } from './outcome';
 
 /**
@@ -180,40 +180,45 @@ function zodIssues(issues: readonly z.core.$ZodIssue[]): Issue[] {
     .map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
 
-/** The distinct models the lines name for EXPLICIT routing (to check against the registry). */
-export function explicitModels(lines: readonly BulkLine[]): string[] {
+/**
+ * The distinct models the lines will run as named (see `modelsRunAsNamed`: `model` under EXPLICIT
+ * routing, every step's `model`), to check against the registry.
+ */
+export function explicitModels(lines: readonly BulkLine[], tenantMode?: RoutingMode): string[] {
   const names = new Set<string>();
-  for (const l of lines) {
-    const model = explicitModelOf(l.body);
-    if (model !== undefined) names.add(model);
-  }
+  for (const l of lines) for (const n of modelsRunAsNamed(l.body, tenantMode)) names.add(n.model);
   return [...names];
 }
 
 /**
- * Moves lines whose explicitly named model (see `explicitModelOf`) is not runnable to the rejected list (code
- * `unknown_model`), keeping the rejected list in line order.
+ * Moves lines that name a model run as named (see `explicitModels`) which is not runnable to the
+ * rejected list (code `unknown_model`, one issue per place the line names it), keeping the
+ * rejected list in line order.
  */
 export function rejectUnknownModels(
   upload: ParsedUpload,
   unknownModels: ReadonlySet<string>,
+  tenantMode?: RoutingMode,
 ): ParsedUpload {
   if (unknownModels.size === 0) return upload;
   const lines: BulkLine[] = [];
   const rejected = [...upload.rejected];
   for (const l of upload.lines) {
-    const model = explicitModelOf(l.body);
-    if (model === undefined || !unknownModels.has(model)) {
+    const refused = modelsRunAsNamed(l.body, tenantMode).filter((n) => unknownModels.has(n.model));
+    if (refused.length === 0) {
       lines.push(l);
       continue;
     }
-    const message = `Unknown or disabled model: ${l.body.model}`;
+    const names = [...new Set(refused.map((n) => n.model))].join(', ');
     rejected.push({
       line: l.line,
       custom_id: l.customId,
       code: 'unknown_model',
-      message,
-      issues: [{ path: 'body.model', message: 'not in the model registry' }],
+      message: `Unknown or disabled model: ${names}`,
+      issues: refused.map((n) => ({
+        path: `body.${n.path}`,
+        message: 'not in the model registry',
+      })),
     });
   }
   rejected.sort((a, b) => a.line - b.line);

@@ -22,6 +22,8 @@ describe('parseFeaturePath', () => {
     ['user', 'a b', ['id']],
     ['user', 'x'.repeat(257), ['id']],
     ['9user', 'a/b', ['entityType', 'id']],
+    ['team', 'u-1', ['entityType']],
+    ['users', 'u-1', ['entityType']],
   ])('%s / %s → issues at %j', (entityType, id, paths) => {
     expect(issuesOf(parseFeaturePath({ entityType, id }))).toEqual(paths);
   });
@@ -54,8 +56,20 @@ describe('parseFeatureBody', () => {
     ['too many keys', { values: manyKeys }, ['values']],
     ['an unknown top-level field', { values: {}, extra: 1 }, ['(root)']],
     ['not an object', 'nope', ['(root)']],
+    // As JSON.parse builds it: an own `__proto__` key, which a schema would drop silently.
+    ['a __proto__ key', JSON.parse('{"values":{"__proto__":"x","a":1}}'), ['values.__proto__']],
+    ['a constructor key', { values: { constructor: 'x' } }, ['values.constructor']],
+    ['a prototype key', { values: { prototype: 1, a: 2 } }, ['values.prototype']],
   ])('%s → issues at %j', (_case, body, paths) => {
     expect(issuesOf(parseFeatureBody(body))).toEqual(paths);
+  });
+
+  it('names the reserved key in the reason', () => {
+    const outcome = parseFeatureBody(JSON.parse('{"values":{"__proto__":"x"}}'));
+    expect(outcome).toMatchObject({
+      ok: false,
+      reason: 'values.__proto__: "__proto__" is a reserved key',
+    });
   });
 });
 
@@ -73,6 +87,11 @@ describe('parseTemplateBody', () => {
     ['features default to none', { template: 'Be brief. {{input}}' }, []],
     ['an undeclared placeholder', { template: 'Hi {{user.name}}', features: [] }, ['template']],
     ['a malformed feature name', { template: 'Hi', features: ['username'] }, ['features.0']],
+    [
+      'a feature of another entity type',
+      { template: 'Hi {{team.name}}', features: ['user.name', 'team.name'] },
+      ['features.1'],
+    ],
     ['an empty template', { template: '', features: [] }, ['template']],
     ['a missing template', { features: [] }, ['template']],
     ['an unknown field', { template: 'Hi', features: [], model: 'x' }, ['(root)']],

@@ -1,8 +1,10 @@
 import { z } from '@asahi/contracts';
 import {
   checkTemplate,
-  ENTITY_TYPE_PATTERN,
+  ENTITY_TYPES,
   FEATURE_KEY_PATTERN,
+  isEntityType,
+  isReservedKey,
   MAX_TEMPLATE_CHARS,
   MAX_TEMPLATE_FEATURES,
 } from '@asahi/stages';
@@ -70,8 +72,8 @@ export function parseFeaturePath(params: {
   id: string;
 }): Outcome<{ entityType: string; entityId: string }> {
   const issues: Issue[] = [];
-  if (!ENTITY_TYPE_PATTERN.test(params.entityType))
-    issues.push({ path: 'entityType', message: 'must match ^[a-z][a-z0-9_-]{0,63}$' });
+  if (!isEntityType(params.entityType))
+    issues.push({ path: 'entityType', message: `must be one of ${ENTITY_TYPES.join(', ')}` });
   if (!ENTITY_ID_PATTERN.test(params.id))
     issues.push({ path: 'id', message: 'must be 1-256 characters of [A-Za-z0-9._:@+-]' });
   return issues.length > 0
@@ -85,7 +87,19 @@ export function parseTemplateId(id: string): Outcome<string> {
     : invalid([{ path: 'id', message: 'must be 1-128 characters of [A-Za-z0-9._:-]' }]);
 }
 
+/**
+ * The body's shape; before it, keys naming object internals (`__proto__`, `constructor`,
+ * `prototype`) are refused by name, as the schema would silently drop a `__proto__` key.
+ */
 export function parseFeatureBody(input: unknown): Outcome<FeatureBody> {
+  const values = (input as { values?: unknown } | null)?.values;
+  if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
+    const reserved = Object.keys(values).filter(isReservedKey);
+    if (reserved.length > 0)
+      return invalid(
+        reserved.map((key) => ({ path: `values.${key}`, message: `"${key}" is a reserved key` })),
+      );
+  }
   return parseWith(featureBodySchema, input);
 }
 

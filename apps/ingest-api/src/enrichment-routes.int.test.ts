@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@asahi/db';
 import { createRedisConnection, type Redis } from '@asahi/queue';
-import { featureCacheKey, templateCacheKey } from '@asahi/stages';
+import {
+  featureCacheKey,
+  featureGenerationKey,
+  templateCacheKey,
+  templateGenerationKey,
+} from '@asahi/stages';
 import { setupIngestFixture, type IngestFixture } from './ingest-api.fixture';
 
 /**
@@ -12,7 +17,7 @@ import { setupIngestFixture, type IngestFixture } from './ingest-api.fixture';
 let f: IngestFixture;
 let redis: Redis;
 let prefix: string;
-const keys = { writerA: '', writerB: '' };
+const keys = { writerA: '', writerB: '', writerOnly: '' };
 const uid = () => `u-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
@@ -25,6 +30,7 @@ beforeAll(async () => {
   keys.writerB = (
     await createApiKey(f.db.prisma, 'tenant_b', 'sync', ['enrichment', 'reader'])
   ).key;
+  keys.writerOnly = (await createApiKey(f.db.prisma, 'tenant_a', 'writer', ['enrichment'])).key;
 });
 
 afterAll(async () => {
@@ -108,6 +114,62 @@ describe('features API', () => {
     if (status === 403) expect((await json(res)).error.code).toBe('forbidden');
   });
 
+  it('DELETE without the enrichment role → 403 and nothing deleted; GET without reader → 403', async () => {
+    const id = uid();
+    await call('PUT', `/v1/features/user/${id}`, keys.writerA, { values: { a: 1 } });
+    const del = await call('DELETE', `/v1/features/user/${id}`, f.keys.a);
+    expect([del.status, (await json(del)).error.code]).toEqual([403, 'forbidden']);
+    const get = await call('GET', `/v1/features/user/${id}`, keys.writerOnly);
+    expect([get.status, (await json(get)).error.code]).toEqual([403, 'forbidden']);
+    expect((await call('GET', `/v1/features/user/${id}`, f.keys.a)).status).toBe(200);
+    expect((await call('DELETE', `/v1/features/user/${id}`, keys.writerOnly)).status).toBe(204);
+  });
+
+  it.each([
+    ['team', 'an entity type the product does not store'],
+    ['users', 'a near miss of user'],
+  ])('400 at entityType for /v1/features/%s (%s), on PUT, GET and DELETE', async (type) => {
+    for (const [method, key, body] of [
+      ['PUT', keys.writerA, { values: { a: 1 } }],
+      ['GET', f.keys.a, undefined],
+      ['DELETE', keys.writerA, undefined],
+    ] as const) {
+      const res = await call(method, `/v1/features/${type}/u-1`, key, body);
+      const { error } = await json(res);
+      expect([method, res.status, error.details.issues]).toEqual([
+        method,
+        400,
+        [{ path: 'entityType', message: 'must be one of user, organization' }],
+      ]);
+    }
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'a value keyed %s → 400 naming the key, and nothing stored',
+    async (reserved) => {
+      const id = uid();
+      const res = await call(
+        'PUT',
+        `/v1/features/user/${id}`,
+        keys.writerA,
+        `{"values":{"${reserved}":"x","plan":"pro"}}`,
+      );
+      const { error } = await json(res);
+      expect([res.status, error.code]).toEqual([400, 'invalid_request']);
+      expect(error.message).toBe(
+        `Invalid request body: values.${reserved}: "${reserved}" is a reserved key`,
+      );
+      expect((await call('GET', `/v1/features/user/${id}`, f.keys.a)).status).toBe(404);
+    },
+  );
+
+  it('malformed JSON is still a 400 invalid_request', async () => {
+    const res = await call('PUT', `/v1/features/user/${uid()}`, keys.writerA, '{"values":');
+    const { error } = await json(res);
+    expect([res.status, error.code]).toEqual([400, 'invalid_request']);
+    expect(error.message).toMatch(/^Malformed JSON body/);
+  });
+
   it.each([
     ['an entity type that is not a token', '/v1/features/User/u-1', { values: {} }, 'entityType'],
     ['an id with a space', '/v1/features/user/a%20b', { values: {} }, 'id'],
@@ -137,10 +199,12 @@ describe('features API', () => {
     expect(res.status).toBe(413);
   });
 
-  it('deletes the pipeline’s cached entry after PUT and DELETE, and only the writing tenant’s', async () => {
+  it('after PUT and DELETE bumps the entry’s generation and deletes the pipeline’s cached entry, only the writing tenant’s', async () => {
     const id = uid();
     const keyA = featureCacheKey(prefix, 'tenant_a', 'user', id);
     const keyB = featureCacheKey(prefix, 'tenant_b', 'user', id);
+    const genA = featureGenerationKey(prefix, 'tenant_a', 'user', id);
+    const genB = featureGenerationKey(prefix, 'tenant_b', 'user', id);
     await redis.set(keyA, '{"v":{"name":"stale"}}', 'EX', 60);
     await redis.set(keyB, '{"v":{"name":"B cached"}}', 'EX', 60);
 
@@ -149,11 +213,15 @@ describe('features API', () => {
         .status,
     ).toBe(200);
     expect(await redis.exists(keyA)).toBe(0);
+    expect(await redis.get(genA)).toBe('1');
+    expect(await redis.ttl(genA)).toBeGreaterThan(0);
     expect(await redis.get(keyB)).toBe('{"v":{"name":"B cached"}}');
+    expect(await redis.exists(genB)).toBe(0);
 
     await redis.set(keyA, '{"v":{"name":"fresh"}}', 'EX', 60);
     expect((await call('DELETE', `/v1/features/user/${id}`, keys.writerA)).status).toBe(204);
     expect(await redis.exists(keyA)).toBe(0);
+    expect(await redis.get(genA)).toBe('2');
   });
 });
 
@@ -167,6 +235,7 @@ describe('templates API', () => {
   it('PUT/GET/DELETE a template, tenant-scoped, invalidating the cached copy', async () => {
     const id = `greet-${uid()}`;
     const cached = templateCacheKey(prefix, 'tenant_a', id);
+    const generation = templateGenerationKey(prefix, 'tenant_a', id);
     await redis.set(cached, '{"v":null}', 'EX', 60);
 
     const put = await call('PUT', `/v1/templates/${id}`, keys.writerA, example);
@@ -179,6 +248,7 @@ describe('templates API', () => {
       updatedAt: expect.any(String),
     });
     expect(await redis.exists(cached)).toBe(0);
+    expect(await redis.get(generation)).toBe('1');
 
     expect(await json(await call('GET', `/v1/templates/${id}`, f.keys.a))).toEqual(stored);
     expect((await call('GET', `/v1/templates/${id}`, f.keys.b)).status).toBe(404);
@@ -204,6 +274,11 @@ describe('templates API', () => {
       'a malformed placeholder',
       { template: 'Hi {{user name}}', features: [] },
       'template: malformed placeholder {{user name}}',
+    ],
+    [
+      'a feature of an entity type the product does not store',
+      { template: 'Hi {{team.name}}', features: ['team.name'] },
+      'features.0: "team.name": entity type must be one of user, organization',
     ],
   ])('400 for %s, with a precise message', async (_case, body, message) => {
     const res = await call('PUT', `/v1/templates/t-${uid()}`, keys.writerA, body);

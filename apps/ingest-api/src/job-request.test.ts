@@ -3,7 +3,6 @@ import { parseWith, requestMessageSchema } from '@asahi/contracts';
 import {
   buildRequestMessage,
   canonicalJson,
-  explicitModelOf,
   MAX_DEADLINE_S,
   parseIdempotencyKey,
   parseJobBody,
@@ -181,6 +180,35 @@ describe('parseJobBody', () => {
       path: 'enrichment.templateId',
     },
     {
+      name: 'enrichment together with steps',
+      body: {
+        ...chat,
+        enrichment: { templateId: 'support', entities: { user: 'u1' } },
+        steps: { input: 'doc', steps: [{ id: 's', template: 'Summarize {{input}}' }] },
+      },
+      path: 'enrichment',
+      message: /cannot be combined with steps/,
+    },
+    {
+      name: 'enrichment of an entity type the feature store does not hold',
+      body: { ...chat, enrichment: { templateId: 'support', entities: { team: 't1' } } },
+      path: 'enrichment.entities.team',
+      message: /unknown entity type "team": one of user, organization/,
+    },
+    {
+      name: 'an enrichment entity named __proto__ (dropped by the schema, so read raw)',
+      body: JSON.parse(
+        `{"model":"m","messages":[{"role":"user","content":"hi"}],"enrichment":{"templateId":"t","entities":{"__proto__":"x"}}}`,
+      ),
+      path: 'enrichment.entities.__proto__',
+    },
+    {
+      name: 'an enrichment variable with a reserved name',
+      body: { ...chat, enrichment: { templateId: 'support', variables: { constructor: 'x' } } },
+      path: 'enrichment.variables.constructor',
+      message: /"constructor" is reserved/,
+    },
+    {
       name: 'deadline_at not ISO',
       body: { ...chat, deadline_at: 'tomorrow' },
       path: 'deadline_at',
@@ -213,25 +241,32 @@ describe('parseJobBody', () => {
 
 describe('buildRequestMessage', () => {
   it('carries the cost-stage fields onto the message, off the chat body', () => {
-    const extras = {
-      routing: { mode: 'autopilot' as const, qualityFloor: 0.9 },
-      optimization: 'aggressive' as const,
-      enrichment: { templateId: 'support', entities: { user: 'u1' }, variables: {} },
-      steps: { input: 'doc', steps: [{ id: 's', template: 'Summarize {{input}}', dependsOn: [] }] },
+    const routing = { mode: 'autopilot' as const, qualityFloor: 0.9 };
+    const optimization = 'aggressive' as const;
+    const enrichment = { templateId: 'support', entities: { user: 'u1' }, variables: {} };
+    const steps = {
+      input: 'doc',
+      steps: [{ id: 's', template: 'Summarize {{input}}', dependsOn: [] }],
     };
-    const parsed = parseJobBody({ ...chat, ...extras });
-    if (!parsed.ok) throw new Error(parsed.reason);
-    const message = buildRequestMessage({
-      requestId: 'req_2',
-      tenantId: 'tenant_a',
-      mode: 'async',
-      acceptedAt: NOW,
-      deadlineAt: new Date(NOW.getTime() + 60_000),
-      body: parsed.value,
-    });
-    expect(message).toMatchObject(extras);
-    expect(message.body).toEqual(chat);
-    expect(requestMessageSchema.parse(message)).toEqual(message);
+    // enrichment and steps cannot go together (see parseJobBody), so each is carried on its own.
+    for (const extras of [
+      { routing, optimization, enrichment },
+      { routing, optimization, steps },
+    ]) {
+      const parsed = parseJobBody({ ...chat, ...extras });
+      if (!parsed.ok) throw new Error(parsed.reason);
+      const message = buildRequestMessage({
+        requestId: 'req_2',
+        tenantId: 'tenant_a',
+        mode: 'async',
+        acceptedAt: NOW,
+        deadlineAt: new Date(NOW.getTime() + 60_000),
+        body: parsed.value,
+      });
+      expect(message).toMatchObject(extras);
+      expect(message.body).toEqual(chat);
+      expect(requestMessageSchema.parse(message)).toEqual(message);
+    }
   });
 
   it('produces a valid RequestMessage with the Asahi fields split off the chat body', () => {
@@ -309,17 +344,6 @@ describe('priority', () => {
     const outcome = parseJobBody({ ...chat, priority });
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.issues.map((i) => i.path)).toEqual(['priority']);
-  });
-});
-
-describe('explicitModelOf', () => {
-  it.each([
-    [{ model: 'm' }, 'm'],
-    [{ model: 'm', routing: { mode: 'explicit' as const } }, 'm'],
-    [{ model: 'm', routing: { mode: 'autopilot' as const } }, undefined],
-    [{ model: 'm', routing: { mode: 'guided' as const } }, undefined],
-  ])('%j → %s', (body, want) => {
-    expect(explicitModelOf(body)).toBe(want);
   });
 });
 

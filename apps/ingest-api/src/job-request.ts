@@ -7,8 +7,8 @@ import {
   type RequestMessage,
   type RequestMode,
 } from '@asahi/contracts';
-import { validateSteps } from '@asahi/stages';
-import { invalid, type Outcome } from './outcome';
+import { ENTITY_TYPES, isEntityType, isReservedKey, validateSteps } from '@asahi/stages';
+import { invalid, type Issue, type Outcome } from './outcome';
 
 export type { Issue, Outcome } from './outcome';
 
@@ -54,6 +54,8 @@ export function parseJobBody(input: unknown): Outcome<JobBody> {
     // A declared DAG must be runnable (ids, dependencies, no cycles) before it is accepted.
     const graph = result.data.steps ? validateSteps(result.data.steps) : undefined;
     if (graph && !graph.ok) return invalid([{ path: 'steps', message: graph.reason }]);
+    const issues = enrichmentIssues(input, result.data);
+    if (issues.length > 0) return invalid(issues);
     return { ok: true, value: result.data };
   }
   return invalid(
@@ -61,6 +63,40 @@ export function parseJobBody(input: unknown): Outcome<JobBody> {
       .slice(0, 20)
       .map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
   );
+}
+
+/**
+ * What the schema cannot say about `enrichment`: it cannot be combined with `steps` (prepare
+ * enriches the request's messages, but steps render their own templates, so the enrichment would
+ * be silently lost); entities are of the types the feature store holds; and no variable is named
+ * like an object internal. Keys are read from the raw input, because the schema drops a
+ * `__proto__` key without a word.
+ */
+function enrichmentIssues(input: unknown, body: JobBody): Issue[] {
+  if (!body.enrichment) return [];
+  const issues: Issue[] = [];
+  if (body.steps)
+    issues.push({
+      path: 'enrichment',
+      message:
+        'cannot be combined with steps: steps render their own templates, ' +
+        'so the enriched prompt would not be used',
+    });
+  const raw = (input as { enrichment?: { entities?: unknown; variables?: unknown } }).enrichment;
+  for (const type of ownKeys(raw?.entities))
+    if (!isEntityType(type))
+      issues.push({
+        path: `enrichment.entities.${type}`,
+        message: `unknown entity type "${type}": one of ${ENTITY_TYPES.join(', ')}`,
+      });
+  for (const name of ownKeys(raw?.variables))
+    if (isReservedKey(name))
+      issues.push({ path: `enrichment.variables.${name}`, message: `"${name}" is reserved` });
+  return issues;
+}
+
+function ownKeys(value: unknown): string[] {
+  return value !== null && typeof value === 'object' ? Object.keys(value) : [];
 }
 
 // Crockford base32: no I, L, O, U, so ids survive being read aloud or typed.
@@ -169,14 +205,6 @@ function preferWait(header: string | string[] | undefined): number | undefined {
     if (WAIT_VALUE.test(raw)) found = Number(raw);
   }
   return found;
-}
-
-/**
- * The model a body names for EXPLICIT routing (run as is, so it must exist now); undefined for
- * AUTOPILOT and GUIDED, which treat `model` as the baseline only.
- */
-export function explicitModelOf(body: Pick<JobBody, 'model' | 'routing'>): string | undefined {
-  return (body.routing?.mode ?? 'explicit') === 'explicit' ? body.model : undefined;
 }
 
 export interface BuildMessageInput {

@@ -25,9 +25,9 @@ interface Entry {
 }
 
 /**
- * Tenant policies for ingest (deadline defaults), cached in-process like API keys so the hot
- * path rarely touches Postgres: a policy change reaches every instance within `ttlMs`. Concurrent
- * misses for one tenant share one query. A failed load never fails the request: the last known
+ * Tenant policies for ingest (deadline defaults, routing mode), cached in-process like API keys
+ * so the hot path rarely touches Postgres: a policy change reaches every instance within `ttlMs`.
+ * Concurrent misses for one tenant share one query. A failed load never fails the request: the last known
  * policy (or none, i.e. platform defaults) is used and retried after `errorTtlMs`.
  */
 export function createTenantPolicyLoader(

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RequestMessage } from '@asahi/contracts';
+import type { RequestMessage, RoutingMode } from '@asahi/contracts';
 import { AppError, toErrorBody } from '@asahi/errors';
 import { requestHeaders, type BatchingSender } from '@asahi/kafka';
 import { principalOf, requireRole } from '../auth';
@@ -20,6 +20,7 @@ import { parseCompletionWindow, type DeadlineDefaults } from '../deadline';
 import type { IngestMetrics } from '../ingest-metrics';
 import { parseIdempotencyKey, parseTraceparent } from '../job-request';
 import type { JobRecord } from '../job-view';
+import { unrunnableModels } from '../model-check';
 import {
   assertSameRequest,
   orInvalid,
@@ -36,6 +37,7 @@ export interface BulkRouteDeps {
   /** The deadline defaults of a tenant (its policy where set, else the platform's). */
   deadlines: (tenantId: string) => Promise<DeadlineDefaults>;
   models?: JobsRouteDeps['models'];
+  routingMode?: JobsRouteDeps['routingMode'];
   now?: () => Date;
 }
 
@@ -94,7 +96,9 @@ async function submitBulk(req: FastifyRequest, reply: FastifyReply, deps: BulkRo
     parseBulkUpload(text, { maxLines: deps.limits.bulkMaxLines }),
     'Invalid upload',
   );
-  const upload = rejectUnknownModels(parsed, await unknownModels(parsed.lines, deps));
+  const tenantMode = deps.models ? await deps.routingMode?.(tenantId) : undefined;
+  const unknown = await unknownModels(parsed.lines, tenantMode, deps);
+  const upload = rejectUnknownModels(parsed, unknown, tenantMode);
   for (const r of upload.rejected) deps.metrics.bulkRejectedLines.inc({ code: r.code });
 
   const now = (deps.now ?? (() => new Date()))();
@@ -129,13 +133,15 @@ async function submitBulk(req: FastifyRequest, reply: FastifyReply, deps: BulkRo
   return reply.code(202).send(view(bulkId, stored.jobs, upload.rejected, stored.deadlineAt));
 }
 
-/** Distinct explicitly named models the registry cannot run (the check is cached). */
-async function unknownModels(lines: BulkLine[], deps: BulkRouteDeps): Promise<Set<string>> {
-  const models = deps.models;
-  if (!models) return new Set();
-  const names = explicitModels(lines);
-  const runnable = await Promise.all(names.map((m) => models.isRunnable(m)));
-  return new Set(names.filter((_, i) => !runnable[i]));
+/** Distinct models run as named that the registry cannot run (the check is cached). */
+async function unknownModels(
+  lines: BulkLine[],
+  tenantMode: RoutingMode | undefined,
+  deps: BulkRouteDeps,
+): Promise<Set<string>> {
+  if (!deps.models) return new Set();
+  const named = explicitModels(lines, tenantMode).map((model) => ({ model }));
+  return new Set((await unrunnableModels(named, deps.models)).map((n) => n.model));
 }
 
 interface StoreContext {

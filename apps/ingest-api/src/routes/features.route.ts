@@ -47,8 +47,34 @@ export function toFeatureView(row: FeatureRow) {
   };
 }
 
+/**
+ * JSON as JSON.parse reads it. Fastify's default parser refuses a `__proto__` key as "not valid
+ * JSON"; here it stays an own key (JSON.parse never touches the prototype), so parseFeatureBody
+ * can refuse it by name. Nothing merges the parsed object into another before that check.
+ */
+function parsePlainJson(
+  _req: unknown,
+  body: string | Buffer,
+  done: (e: Error | null, v?: unknown) => void,
+) {
+  try {
+    done(null, JSON.parse(body.toString()));
+  } catch (err) {
+    done(new AppError('invalid_request', `Malformed JSON body: ${(err as Error).message}`));
+  }
+}
+
 /** PUT/GET/DELETE /v1/features/:entityType/:id, scoped to the caller's tenant. */
-export function registerFeatureRoutes(app: FastifyInstance, store: FeatureStore): void {
+export async function registerFeatureRoutes(
+  parent: FastifyInstance,
+  store: FeatureStore,
+): Promise<void> {
+  await parent.register(async (app) => registerInScope(app, store));
+}
+
+function registerInScope(app: FastifyInstance, store: FeatureStore) {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parsePlainJson);
   app.put<{ Params: Params }>(PATH, { bodyLimit: FEATURE_BODY_LIMIT_BYTES }, async (req, reply) => {
     const principal = principalOf(req);
     requireRole(principal, ENRICHMENT_WRITE_ROLE);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RequestMessage } from '@asahi/contracts';
+import type { RequestMessage, RoutingMode } from '@asahi/contracts';
 import { AppError } from '@asahi/errors';
 import { requestHeaders, type BatchingSender } from '@asahi/kafka';
 import { principalOf, requireRole } from '../auth';
@@ -8,7 +8,6 @@ import { resolveDeadline, type DeadlineDefaults } from '../deadline';
 import {
   buildRequestMessage,
   canonicalJson,
-  explicitModelOf,
   parseIdempotencyKey,
   parseJobBody,
   parseTraceparent,
@@ -17,6 +16,7 @@ import {
   type Outcome,
 } from '../job-request';
 import { isTerminal, toJobView, type JobRecord, type JobView } from '../job-view';
+import { modelsRunAsNamed, unrunnableModels, type ModelCheck } from '../model-check';
 import type { ResultWaiter } from '../result-waiter';
 
 /** What the routes need from Postgres (adapted from @asahi/db in job-store.ts). */
@@ -42,7 +42,9 @@ export interface JobsRouteDeps {
   /** The deadline defaults of a tenant: its policy where set, else the platform's (cached). */
   deadlines: (tenantId: string) => Promise<DeadlineDefaults>;
   /** Whether a model can be run when named explicitly (the model registry, cached). */
-  models?: { isRunnable(model: string): Promise<boolean> };
+  models?: ModelCheck;
+  /** The routing mode of the tenant's policy (cached); absent or undefined → EXPLICIT. */
+  routingMode?: (tenantId: string) => Promise<RoutingMode | undefined>;
   now?: () => Date;
 }
 
@@ -72,15 +74,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
       'Invalid header',
     );
     const body = orInvalid(parseJobBody(req.body), 'Invalid request body');
-    // EXPLICIT routing runs the named model as is, so an unknown one is the client's error now,
-    // not a failed job later.
-    const explicitModel = explicitModelOf(body);
-    if (explicitModel !== undefined && deps.models) {
-      if (!(await deps.models.isRunnable(explicitModel)))
-        throw new AppError('unknown_model', `Unknown or disabled model: ${body.model}`, {
-          details: { issues: [{ path: 'model', message: 'not in the model registry' }] },
-        });
-    }
+    await assertRunnableModels(body, principal.tenantId, deps);
     const acceptedAt = now();
     const mode = waitS === null ? 'async' : 'sync';
     const deadlineAt = orInvalid(
@@ -138,6 +132,27 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobsRouteDeps): vo
     if (!job) throw new AppError('not_found', `No job ${id}`);
     if (waitS === null) return reply.code(200).send(toJobView(job));
     return respond(req, reply, job, waitS, deps);
+  });
+}
+
+/**
+ * A model run as named (EXPLICIT routing's `model`, any step's `model`) must be runnable: an
+ * unknown or disabled one is the client's error now, not a failed job later.
+ */
+async function assertRunnableModels(
+  body: Parameters<typeof modelsRunAsNamed>[0],
+  tenantId: string,
+  deps: Pick<JobsRouteDeps, 'models' | 'routingMode'>,
+) {
+  if (!deps.models) return;
+  const tenantMode = await deps.routingMode?.(tenantId);
+  const refused = await unrunnableModels(modelsRunAsNamed(body, tenantMode), deps.models);
+  if (refused.length === 0) return;
+  const names = [...new Set(refused.map((r) => r.model))].join(', ');
+  throw new AppError('unknown_model', `Unknown or disabled model: ${names}`, {
+    details: {
+      issues: refused.map((r) => ({ path: r.path, message: 'not in the model registry' })),
+    },
   });
 }
 
