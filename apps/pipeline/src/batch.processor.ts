@@ -16,6 +16,7 @@ import {
   type Clock,
   type ExactCache,
   type Flush,
+  type RegistrySource,
 } from '@asahi/stages';
 import type { AccumulatedEntry, RedisAccumulator } from './adapters/redis-accumulator';
 import { createBatchScheduler } from './batch-scheduler';
@@ -45,7 +46,7 @@ export interface BatchProcessorDeps {
   client: OpenAiBatchClient;
   enqueuer: DispatchEnqueuer;
   publisher: ResultPublisher;
-  ports: { cache: ExactCache; clock: Clock };
+  ports: { cache: ExactCache; clock: Clock; registry?: RegistrySource };
   providerName: string;
   settings: DispatchSettings;
 }

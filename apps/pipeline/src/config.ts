@@ -18,6 +18,8 @@ const schema = z.object({
   PIPELINE_POOLS: z.string().default('intake,prepare,dispatch,steps'),
   PREPARE_CONCURRENCY: z.coerce.number().int().positive().optional(),
   DISPATCH_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /** Step worker concurrency (tier 3); unset → QUEUE_POLICIES (32). */
+  STEPS_CONCURRENCY: z.coerce.number().int().positive().optional(),
   /** Tenant policies, the model registry and the feature store live here. */
   DATABASE_URL: envSchemas.databaseUrl,
   /** How long a tenant's policy and the model registry are cached in process. */
@@ -28,17 +30,32 @@ const schema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  /** Tier-3 step cache bounds: most step outputs kept per tenant (LRU) and largest entry cached. */
+  STEP_CACHE_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().positive().default(100_000),
+  STEP_CACHE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Tier-2 semantic cache. */
   SEMANTIC_CACHE: envSchemas.bool(true),
   /** local: in-process Universal Sentence Encoder Lite (offline); openai: the embeddings API. */
   EMBEDDER: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  /** Calls the local embedder's thread may have waiting; more fail at once (tier 2 degraded). */
+  EMBEDDER_MAX_QUEUE: z.coerce.number().int().nonnegative().default(256),
   /** local: tenant namespaces in Redis, replicated into each process; pinecone: a Pinecone index. */
   VECTOR_INDEX: z.enum(['local', 'pinecone']).default('local'),
   PINECONE_API_KEY: z.string().optional(),
   PINECONE_INDEX: z.string().optional(),
   PINECONE_HOST: z.string().url().optional(),
   SEMANTIC_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().positive().default(100_000),
+  /**
+   * Memory the local vector index's in-process replicas may hold (≈ 290 MB per 100k-entry
+   * tenant); beyond it the least recently queried tenant's replica is dropped and reloaded from
+   * Redis on demand. VECTOR_INDEX=local only.
+   */
+  VECTOR_REPLICA_MAX_MB: z.coerce.number().int().positive().default(1024),
   /**
    * Embedding plus index query must finish within this, or the request goes on with tier 1 (the
    * miss is still remembered when the embedding arrives). A local USE Lite embedding takes about

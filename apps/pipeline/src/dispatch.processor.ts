@@ -12,6 +12,7 @@ import type { LlmMetrics } from '@asahi/metrics';
 import { createWorker, type JobContext, type Queue, type Redis } from '@asahi/queue';
 import { deadLetter } from './final-failure';
 import {
+  breakerEventOf,
   canCall,
   candidateModels,
   dispatchRequest,
@@ -44,15 +45,6 @@ export interface DispatchProcessorDeps {
   accumulate?: (job: DispatchJob, item: PendingItem) => Promise<void>;
   /** Where requests that failed after their last attempt are kept for inspection and replay. */
   dead?: { deadQueue: Queue<unknown>; metrics: LlmMetrics };
-}
-
-/** Provider faults that count against a breaker; a client error (400) says the provider is fine. */
-function breakerEventOf(error: AppError): 'failure' | 'timeout' | 'success' | null {
-  if (error.code === 'provider_timeout') return 'timeout';
-  if (['provider_error', 'provider_bad_response', 'unavailable', 'internal'].includes(error.code))
-    return 'failure';
-  if (error.code === 'provider_rate_limited') return null; // throttling, not ill health
-  return 'success';
 }
 
 /**
@@ -221,7 +213,7 @@ export function startDispatchWorker(deps: DispatchProcessorDeps) {
         );
         metrics.providerLatency.observe({ model }, (Date.now() - started) / 1000);
         const error = outcome.error;
-        const event = error ? breakerEventOf(error) : 'success';
+        const event = error ? breakerEventOf(error.code) : 'success';
         if (event) await deps.breakers.record(provider, model, event).catch(() => undefined);
         metrics.providerCalls.inc({ model, outcome: error?.code ?? 'ok' });
         if (outcome.kind === 'complete' && !error) {

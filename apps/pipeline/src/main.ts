@@ -144,7 +144,15 @@ const workers = Object.values(
     redis,
     publisher,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    concurrency: { prepare: config.PREPARE_CONCURRENCY, dispatch: config.DISPATCH_CONCURRENCY },
+    concurrency: {
+      prepare: config.PREPARE_CONCURRENCY,
+      dispatch: config.DISPATCH_CONCURRENCY,
+      steps: config.STEPS_CONCURRENCY,
+    },
+    stepCache: {
+      maxEntriesPerTenant: config.STEP_CACHE_MAX_ENTRIES_PER_TENANT,
+      maxEntryBytes: config.STEP_CACHE_MAX_ENTRY_BYTES,
+    },
   }),
 );
 let consumer: RunningConsumer | undefined;

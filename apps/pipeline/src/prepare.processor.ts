@@ -50,7 +50,7 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
         { stage: 'prepare', outcome: outcome.kind },
         prepareMs / 1000,
       );
-      recordTrace(deps.metrics, outcome.trace);
+      recordTrace(deps.metrics, outcome);
       if (outcome.kind === 'complete') {
         const result = {
           ...outcome.result,
@@ -71,7 +71,8 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
       }
       const timings = { ...outcome.timings, prepare: prepareMs };
       // [tier-3 steps] Declared or safely decomposed steps run as a flow instead of one dispatch.
-      if (await deps.steps?.start(outcome.request, outcome.cacheKey, timings))
+      const stepsOptions = { policy: context.policy, requestedModel: request.body.model };
+      if (await deps.steps?.start(outcome.request, outcome.cacheKey, timings, stepsOptions))
         return { status: 'steps' };
       if (outcome.plan.routing)
         deps.metrics.routingDecisions.inc({
@@ -96,12 +97,19 @@ export function startPrepareWorker(deps: PrepareProcessorDeps) {
   });
 }
 
-function recordTrace(metrics: LlmMetrics, trace: PrepareTrace) {
+/** Cache tiers and enrichment (outcome and time, from the step timings) of one prepare run. */
+export function recordTrace(metrics: LlmMetrics, outcome: PrepareOutcome) {
+  const trace: PrepareTrace = outcome.trace;
   for (const tier of ['exact', 'canonical', 'semantic'] as const) {
-    const outcome = trace[tier];
-    if (outcome) metrics.cacheLookups.inc({ tier, outcome });
+    const lookup = trace[tier];
+    if (lookup) metrics.cacheLookups.inc({ tier, outcome: lookup });
   }
-  if (trace.enrichment) metrics.enrichment.inc({ status: trace.enrichment });
+  if (!trace.enrichment) return;
+  metrics.enrichment.inc({ status: trace.enrichment });
+  const timings = outcome.kind === 'dispatch' ? outcome.timings : outcome.result.timings;
+  const ms = timings?.enrichment;
+  if (ms !== undefined)
+    metrics.enrichmentDuration.observe({ status: trace.enrichment }, Math.max(0, ms) / 1000);
 }
 
 function auditOf(

@@ -1,4 +1,4 @@
-import { QUEUES, type RequestMessage, type StepJob } from '@asahi/contracts';
+import { QUEUES, type RequestMessage, type StepJob, type TenantPolicy } from '@asahi/contracts';
 import type { Logger } from '@asahi/logger';
 import { addFlow, type FlowNode, type FlowProducer } from '@asahi/queue';
 import { planSteps, type Clock } from '@asahi/stages';
@@ -16,7 +16,20 @@ export interface StepsStarter {
     request: RequestMessage,
     cacheKey: string | null,
     timings: Record<string, number>,
+    options?: StepsStartOptions,
   ): Promise<boolean>;
+}
+
+export interface StepsStartOptions {
+  /** The tenant's policy: its optimization mode decides whether a prompt may be decomposed. */
+  policy?: TenantPolicy;
+  /**
+   * The model the client asked for, before prepare's routing. The flow carries it as the
+   * request's model: a step without a model of its own runs on it (EXPLICIT) or is routed on
+   * its own text (chooseStepModel), never on the routing of the request's messages, so requests
+   * that render the same step agree on its model and share its cache entry.
+   */
+  requestedModel?: string;
 }
 
 export interface StepsStarterDeps {
@@ -32,8 +45,11 @@ export const assembleJobId = (requestId: string) => `${requestId}.assemble`;
 
 export function createStepsStarter(deps: StepsStarterDeps): StepsStarter {
   return {
-    async start(request, cacheKey, timings) {
-      const plan = planSteps(request, deps.clock.now());
+    async start(routed, cacheKey, timings, options = {}) {
+      const request = options.requestedModel
+        ? { ...routed, body: { ...routed.body, model: options.requestedModel } }
+        : routed;
+      const plan = planSteps(request, deps.clock.now(), options.policy);
       if (plan.kind === 'none') return false;
       const log = deps.logger.child({ requestId: request.requestId, tenantId: request.tenantId });
       if (plan.kind === 'invalid') {

@@ -10,7 +10,7 @@ import {
   type StepJobReturn,
   type StepRecord,
 } from '@asahi/contracts';
-import { AppError } from '@asahi/errors';
+import { AppError, isAppError } from '@asahi/errors';
 import type { Logger } from '@asahi/logger';
 import type { LlmMetrics } from '@asahi/metrics';
 import { createWorker, type Job, type JobContext, type Redis, type Worker } from '@asahi/queue';
@@ -20,6 +20,7 @@ import {
   runStep,
   stepFailureResult,
   type ExactCache,
+  type StepContext,
   type StepPorts,
 } from '@asahi/stages';
 import type { ResultPublisher } from './result-publisher';
@@ -29,12 +30,20 @@ export interface StepsProcessorDeps {
   prefix: string;
   logger: Logger;
   metrics: LlmMetrics;
-  /** `cache` is the step cache; `exactCache` receives the final answer of decomposed requests. */
+  /**
+   * `cache` is the step cache; `exactCache` receives the final answer of decomposed requests;
+   * `dispatcher` puts each provider call under dispatch's shared rate limits, breakers and
+   * fallback chains (see step-dispatch.ts; absent → direct calls).
+   */
   ports: StepPorts & { exactCache: ExactCache };
+  /** The tenant's policy (cache mode and TTL, routing) and the model registry; absent → defaults. */
+  contextFor?: (tenantId: string) => Promise<StepContext>;
   publisher: ResultPublisher;
   timeoutMs: number;
-  concurrency?: number;
+  concurrency?: number | undefined;
 }
+
+const DEFAULT_STEP_CONTEXT: StepContext = { policy: { cache: {}, routing: {} }, registry: [] };
 
 /**
  * The step pool (queue `asahi-steps`), a thin adapter over the steps stages. A `step` job reads its
@@ -44,6 +53,9 @@ export interface StepsProcessorDeps {
  * fails for good ends the request through `publishOnStepFailure`.
  */
 export function startStepsWorker(deps: StepsProcessorDeps): Worker {
+  // Why a step failed for good, by job id, for publishOnStepFailure: BullMQ reports a
+  // non-retryable error as a plain UnrecoverableError, which no longer carries its code.
+  const causes = new Map<string, AppError>();
   const worker = createWorker({
     name: QUEUES.steps,
     schema: stepJobSchema,
@@ -58,12 +70,15 @@ export function startStepsWorker(deps: StepsProcessorDeps): Worker {
           Math.max(0, ctx.startedAt - job.enqueuedAt) / 1000,
         );
       const records = await childRecords(ctx);
+      const context = deps.contextFor
+        ? await deps.contextFor(job.request.tenantId)
+        : DEFAULT_STEP_CONTEXT;
       return job.kind === 'step'
-        ? handleStep(deps, job, records, ctx)
-        : handleAssemble(deps, job, records, ctx);
+        ? handleStep(deps, job, records, ctx, context, causes)
+        : handleAssemble(deps, job, records, ctx, context);
     },
   });
-  publishOnStepFailure(worker, deps.publisher, deps.logger);
+  publishOnStepFailure(worker, deps.publisher, deps.logger, causes);
   return worker;
 }
 
@@ -72,6 +87,8 @@ async function handleStep(
   job: Extract<StepJob, { kind: 'step' }>,
   records: Record<string, StepRecord>,
   ctx: JobContext,
+  context: StepContext,
+  causes: Map<string, AppError>,
 ): Promise<StepJobReturn> {
   const outputs = Object.fromEntries(
     Object.values(records).map((r) => [r.stepId, r.output.content]),
@@ -82,35 +99,42 @@ async function handleStep(
     stepId: job.stepId,
     outputs,
     attempt: ctx.attempt,
+    isFinalAttempt: ctx.isFinalAttempt,
     timeoutMs,
+    context,
   };
   const outcome = await runStep(input, deps.ports);
   const seconds = (Date.now() - ctx.startedAt) / 1000;
+  if (outcome.kind === 'wait') {
+    // Over a rate limit or behind open breakers: back to the queue, delayed, without using an
+    // attempt or holding a worker slot; the parent keeps waiting for this child.
+    deps.metrics.stageDuration.observe({ stage: 'step', outcome: 'wait' }, seconds);
+    deps.logger.debug(
+      { ...logFields(job), reason: outcome.reason, until: outcome.until },
+      'step delayed',
+    );
+    return ctx.delayUntil(outcome.until);
+  }
   if (outcome.kind === 'error') {
     const { error } = outcome;
     deps.metrics.stageDuration.observe({ stage: 'step', outcome: 'error' }, seconds);
-    if (error.code.startsWith('provider_') || error.code === 'invalid_request')
-      deps.metrics.providerCalls.inc({ model: job.request.body.model, outcome: error.code });
     deps.logger.warn(
       { ...logFields(job), attempt: ctx.attempt, code: error.code, retryable: error.retryable },
       'step failed',
     );
+    if (!error.retryable || ctx.isFinalAttempt) causes.set(ctx.jobId, error);
     throw error;
   }
   const { record } = outcome;
   deps.metrics.cacheLookups.inc({ tier: 'intermediate', outcome: record.cached ? 'hit' : 'miss' });
-  if (!record.cached) {
-    deps.metrics.providerCalls.inc({ model: record.model, outcome: 'ok' });
-    deps.metrics.providerLatency.observe({ model: record.model }, seconds);
-  }
+  if (!record.cached) deps.metrics.providerCalls.inc({ model: record.model, outcome: 'ok' });
   deps.metrics.stageDuration.observe(
     { stage: 'step', outcome: record.cached ? 'hit' : 'computed' },
     seconds,
   );
-  deps.logger.info(
-    { ...logFields(job), cached: record.cached, costUsd: record.costUsd },
-    'step done',
-  );
+  const { cached, model, costUsd } = record;
+  const fields = { ...logFields(job), cached, model, costUsd, fallback: outcome.fallback };
+  deps.logger.info(fields, 'step done');
   return { records: { ...records, [record.stepId]: record } };
 }
 
@@ -119,12 +143,13 @@ async function handleAssemble(
   job: Extract<StepJob, { kind: 'assemble' }>,
   records: Record<string, StepRecord>,
   ctx: JobContext,
+  context: StepContext,
 ): Promise<{ status: ResultMessage['status'] }> {
   const { request } = job;
   const wait = Math.max(0, ctx.startedAt - job.enqueuedAt);
   const timings = { ...job.timings, [`${QUEUES.steps}.wait`]: wait };
   const result = assembleStepsResult(request, records, deps.ports.clock.now(), timings);
-  const decision = decideCache(request);
+  const decision = decideCache(request, context.policy);
   if (job.cacheKey && decision.write && result.output) {
     const answer = {
       output: result.output,
@@ -205,8 +230,15 @@ function logFields(job: StepJob) {
  * and the step id, or `expired` once the deadline has passed. Its parents then fail too
  * (failParentOnFailure, with a deferred failure) and publish nothing.
  */
-export function publishOnStepFailure(worker: Worker, publisher: ResultPublisher, logger: Logger) {
+export function publishOnStepFailure(
+  worker: Worker,
+  publisher: ResultPublisher,
+  logger: Logger,
+  causes: Map<string, AppError> = new Map(),
+) {
   worker.on('failed', (job: Job | undefined, err: Error) => {
+    const cause = job?.id === undefined ? undefined : causes.get(job.id);
+    if (job?.id !== undefined) causes.delete(job.id);
     // A parent failed by its child (failParentOnFailure) carries a deferred failure: the child
     // has already ended the request, so only the job that failed by itself publishes.
     if (!job || job.deferredFailure) return;
@@ -224,6 +256,7 @@ export function publishOnStepFailure(worker: Worker, publisher: ResultPublisher,
     const result = stepFailureResult(data.request, {
       stepId: data.kind === 'step' ? data.stepId : null,
       cause: err.message,
+      causeCode: (isAppError(err) ? err : cause)?.code,
       attempts: job.attemptsMade,
       now: Date.now(),
     });

@@ -19,7 +19,11 @@ import type {
   PrepareContext,
   SemanticPorts,
 } from '@asahi/stages';
-import { createRedisStepCache, createRedisStepLock } from './adapters/redis-step-cache';
+import {
+  createRedisStepCache,
+  createRedisStepLock,
+  type StepCacheBounds,
+} from './adapters/redis-step-cache';
 import { createRedisAccumulator, createRedisFairShare } from './adapters/redis-accumulator';
 import type { RedisBreakers } from './adapters/redis-breaker';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter';
@@ -31,6 +35,7 @@ import { startDispatchWorker } from './dispatch.processor';
 import { publishOnFinalFailure } from './final-failure';
 import { startPrepareWorker } from './prepare.processor';
 import type { ResultPublisher } from './result-publisher';
+import { createStepDispatcher } from './step-dispatch';
 import { createStepsStarter } from './steps-flow';
 import { startStepsWorker } from './steps.processor';
 
@@ -63,7 +68,13 @@ export interface WorkerPoolsDeps {
   redis: Redis;
   publisher: ResultPublisher;
   timeoutMs: number;
-  concurrency?: { prepare?: number | undefined; dispatch?: number | undefined };
+  concurrency?: {
+    prepare?: number | undefined;
+    dispatch?: number | undefined;
+    steps?: number | undefined;
+  };
+  /** Tier-3 step cache bounds (default 100k entries per tenant, 256 KiB per entry). */
+  stepCache?: StepCacheBounds;
 }
 
 export interface StartedPools {
@@ -84,6 +95,10 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
   const accumulator = createRedisAccumulator(redis, { prefix });
   const weightOf = async (tenantId: string) =>
     (deps.contextFor ? (await deps.contextFor(tenantId)).policy.fairShareWeight : undefined) ?? 1;
+  // Prices come from the same cached registry prepare routes with (catalog when absent).
+  const registry = deps.contextFor
+    ? { registry: async (tenantId: string) => (await deps.contextFor!(tenantId)).registry }
+    : {};
   const enqueuer = createDispatchEnqueuer({
     queue: deps.dispatchQueue,
     fairShare: createRedisFairShare(redis, { prefix }),
@@ -128,7 +143,7 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       prefix,
       logger,
       metrics,
-      ports: { provider, cache, clock },
+      ports: { provider, cache, clock, ...registry },
       publisher,
       timeoutMs: deps.timeoutMs,
       concurrency: deps.concurrency?.dispatch,
@@ -159,7 +174,7 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       client: deps.batchClient,
       enqueuer,
       publisher,
-      ports: { cache, clock },
+      ports: { cache, clock, ...registry },
       providerName: provider.name,
       settings,
     });
@@ -176,7 +191,9 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
   }
   if (deps.pools.has('steps')) {
     // [tier-3 steps] the step pool; it publishes its own failures (publishOnStepFailure).
-    const redis = deps.connect('pipeline-steps');
+    // Step calls share dispatch's rate-limit budget, breakers and fallback chains (same keys).
+    const stepRedis = deps.connect('pipeline-steps');
+    const onEvict = (count: number) => metrics.cacheEvictions.inc({ tier: 'intermediate' }, count);
     started.steps = startStepsWorker({
       connection: deps.connect('pipeline-steps-worker'),
       prefix,
@@ -184,13 +201,22 @@ export function startWorkerPools(deps: WorkerPoolsDeps): StartedPools {
       metrics,
       ports: {
         provider,
-        cache: createRedisStepCache(redis, prefix),
-        lock: createRedisStepLock(redis, prefix),
+        cache: createRedisStepCache(stepRedis, prefix, deps.stepCache, onEvict),
+        lock: createRedisStepLock(stepRedis, prefix),
+        dispatcher: createStepDispatcher({
+          provider,
+          limiter: createRedisRateLimiter(redis, { prefix }),
+          breakers: deps.breakers,
+          settings,
+          metrics,
+        }),
         clock,
         exactCache: cache,
       },
+      ...(deps.contextFor ? { contextFor: deps.contextFor } : {}),
       publisher,
       timeoutMs: deps.timeoutMs,
+      concurrency: deps.concurrency?.steps,
     });
   }
   return started;

@@ -22,6 +22,21 @@ describe('golden fixtures', () => {
   });
 });
 
+describe('cache control', () => {
+  it('adds no mode of its own: a request that sends only a TTL leaves the mode to its tenant', () => {
+    const parsed = requestMessageSchema.parse({
+      ...(fixtures.request() as object),
+      cache: { ttlSeconds: 60 },
+    });
+    expect(parsed.cache).toEqual({ ttlSeconds: 60 });
+    const semanticOnly = requestMessageSchema.parse({
+      ...(fixtures.request() as object),
+      cache: { semantic: false },
+    });
+    expect(semanticOnly.cache).toEqual({ semantic: false });
+  });
+});
+
 describe('parseJsonWith', () => {
   it.each([
     ['not JSON', '{nope', /value is not JSON/],

@@ -57,8 +57,12 @@ export const dispatchReportSchema = z.object({
 });
 export type DispatchReport = z.infer<typeof dispatchReportSchema>;
 
+/**
+ * A request's cache control. It can only narrow what its tenant's policy allows (see `decideCache`
+ * in @asahi/stages), so nothing here has a default: an absent field leaves the tenant's choice.
+ */
 export const cacheControlSchema = z.object({
-  mode: z.enum(['read-write', 'read-only', 'write-only', 'off']).default('read-write'),
+  mode: z.enum(['read-write', 'read-only', 'write-only', 'off']).optional(),
   ttlSeconds: z
     .number()
     .int()

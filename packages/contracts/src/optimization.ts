@@ -104,8 +104,28 @@ export const wrongAnswerCostSchema = z.enum(['low', 'medium', 'high']);
 export type WrongAnswerCost = z.infer<typeof wrongAnswerCostSchema>;
 
 /**
+ * A tenant's token-optimization policy (`policy.optimization`). The bare-mode form (`"safe"`)
+ * means `{ mode: "safe" }` with no ceiling.
+ */
+export const tenantOptimizationSchema = z.object({
+  /** Mode of requests that name none (default `safe`). */
+  mode: optimizationModeSchema.optional(),
+  /**
+   * The most a request may ask for: a request's mode above it is lowered to it (`off` < `safe` <
+   * `aggressive`). Default `aggressive`, so requests may opt in unless the tenant forbids it.
+   */
+  maxMode: optimizationModeSchema.optional(),
+  /** Prompt-token budget of `trim-history` (aggressive); capped by the model's window. Default 4000. */
+  historyBudgetTokens: z.number().int().positive().max(10_000_000).optional(),
+  /** Few-shot examples `select-few-shot` keeps (aggressive). Default 3. */
+  fewShotKeep: z.number().int().positive().max(100).optional(),
+});
+export type TenantOptimization = z.infer<typeof tenantOptimizationSchema>;
+
+/**
  * A tenant's defaults for the cost stages, stored in `tenants.settings.policy`. A request's own
- * fields win over these; absent fields fall back to the platform defaults.
+ * fields win over these, except `cache`, which a request can only narrow (`decideCache`); absent
+ * fields fall back to the platform defaults.
  */
 export const tenantPolicySchema = z.object({
   cache: z
@@ -129,7 +149,8 @@ export const tenantPolicySchema = z.object({
       defaultModel: z.string().min(1).max(128).optional(),
     })
     .default({}),
-  optimization: optimizationModeSchema.optional(),
+  /** Token optimization: a bare mode (the original form) or `tenantOptimizationSchema`. */
+  optimization: z.union([optimizationModeSchema, tenantOptimizationSchema]).optional(),
   enrichmentBudgetMs: z.number().int().min(1).max(1_000).optional(),
   /** Default deadline per mode, in seconds after acceptance (else the platform defaults). */
   deadlines: z

@@ -19,3 +19,39 @@ describe('tenantPolicyFromSettings', () => {
     expect(reported[0]).toMatch(/deadlines\.syncSeconds/);
   });
 });
+
+describe('tenant policy: optimization', () => {
+  const read = (optimization: unknown) => {
+    const reported: string[] = [];
+    const policy = tenantPolicyFromSettings({ policy: { optimization } }, (i) => reported.push(i));
+    return { optimization: policy.optimization, reported };
+  };
+
+  it.each([
+    ['the original bare mode', 'off', 'off'],
+    [
+      'a block with a default and a ceiling',
+      { mode: 'safe', maxMode: 'safe' },
+      { mode: 'safe', maxMode: 'safe' },
+    ],
+    [
+      'history budget and few-shot count',
+      { historyBudgetTokens: 12_000, fewShotKeep: 5 },
+      { historyBudgetTokens: 12_000, fewShotKeep: 5 },
+    ],
+  ])('reads %s', (_, stored, expected) => {
+    expect(read(stored)).toEqual({ optimization: expected, reported: [] });
+  });
+
+  it.each([
+    ['an unknown mode', 'max'],
+    ['an unknown ceiling', { maxMode: 'extreme' }],
+    ['a zero history budget', { historyBudgetTokens: 0 }],
+    ['a fractional few-shot count', { fewShotKeep: 2.5 }],
+    ['a negative few-shot count', { fewShotKeep: -1 }],
+  ])('reports and ignores %s', (_, stored) => {
+    const { optimization, reported } = read(stored);
+    expect(optimization).toBeUndefined();
+    expect(reported[0]).toMatch(/^optimization/);
+  });
+});

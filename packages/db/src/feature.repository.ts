@@ -4,7 +4,8 @@ import type { Feature } from './generated/prisma/client';
 /**
  * Feature values of one entity of a tenant (`features`, key tenant + entity type + entity id),
  * the Postgres side of prompt enrichment. The pipeline reads them through a Redis read-through
- * cache; whoever writes here must delete that cache entry afterwards (the ingest API does).
+ * cache; whoever writes here must then bump the entry's generation and delete the entry (the
+ * ingest API does, see its enrichment-store.ts).
  */
 export type FeatureScalar = string | number | boolean | null;
 

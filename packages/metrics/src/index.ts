@@ -103,6 +103,13 @@ export function createLlmMetrics(registry: Registry) {
       labelNames: ['status'] as const,
       registers,
     }),
+    enrichmentDuration: new Histogram({
+      name: 'asahi_enrichment_duration_seconds',
+      help: 'Time prepare spent enriching a request, by enrichment status.',
+      labelNames: ['status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25],
+      registers,
+    }),
     cacheEvictions: new Counter({
       name: 'asahi_cache_evictions_total',
       help: 'Cache entries evicted to keep a tenant within its bound, by tier.',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChatRequest } from '@asahi/contracts';
 
 /** Fields that change a chat completion's output; everything else (user, metadata) does not. */
-const OUTPUT_FIELDS = [
+export const OUTPUT_FIELDS = [
   'model',
   'messages',
   'temperature',

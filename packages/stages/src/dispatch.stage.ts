@@ -1,14 +1,28 @@
-import type { DispatchPlan, DispatchReport, RequestMessage, ResultMessage } from '@asahi/contracts';
+import type {
+  DispatchPlan,
+  DispatchReport,
+  ModelProfile,
+  RequestMessage,
+  ResultMessage,
+} from '@asahi/contracts';
 import { toAppError, type AppError } from '@asahi/errors';
 import { decideCache } from './cache-policy';
 import type { Clock, ChatProvider, ExactCache, ProviderAnswer } from './ports';
 import { accountCost } from './cost/index';
+import { pricesOf } from './pricing';
 import { buildResult } from './result-builder';
+
+/**
+ * The model registry prices are read from, as the tenant's prepare context sees it (cached by
+ * the caller). Absent, empty or failing → the built-in catalog's prices.
+ */
+export type RegistrySource = (tenantId: string) => Promise<readonly ModelProfile[]>;
 
 export interface DispatchPorts {
   provider: ChatProvider;
   cache: ExactCache;
   clock: Clock;
+  registry?: RegistrySource;
 }
 
 export interface DispatchInput {
@@ -73,17 +87,22 @@ export async function answerResult(
     'request' | 'cacheKey' | 'attempt' | 'timings' | 'plan' | 'model' | 'report'
   >,
   answer: ProviderAnswer,
-  ports: { cache: ExactCache; clock: Clock },
+  ports: { cache: ExactCache; clock: Clock; registry?: RegistrySource | undefined },
   options: { providerName: string },
 ): Promise<ResultMessage> {
   const { request, plan } = input;
-  const model = answer.output.model || input.model || request.body.model;
+  const asked = input.model || request.body.model;
+  const model = answer.output.model || asked;
+  const registry = await registryOf(ports.registry, request.tenantId);
   const cost = accountCost({
     baselineModel: plan?.baselineModel ?? request.body.model,
-    model,
+    // The answering id is normally a snapshot of the asked model; one no price list knows
+    // (a provider's new alias) is billed as the model we asked for, not as free.
+    model: pricesOf(model, registry) ? model : asked,
     usage: answer.usage,
     tokens: plan?.tokens,
     batch: input.report?.execution === 'batch-api',
+    registry,
   });
   const result = buildResult(request, {
     status: 'succeeded',
@@ -117,6 +136,19 @@ export async function answerResult(
     ),
   );
   return result;
+}
+
+/** Pricing never fails a paid-for answer: an unreadable registry falls back to the catalog. */
+async function registryOf(
+  source: RegistrySource | undefined,
+  tenantId: string,
+): Promise<readonly ModelProfile[]> {
+  if (!source) return [];
+  try {
+    return await source(tenantId);
+  } catch {
+    return [];
+  }
 }
 
 /** The terminal failed result: the error's code and whether retrying the request could help. */

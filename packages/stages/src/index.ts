@@ -11,7 +11,8 @@ export type {
   VectorMetadata,
 } from './ports';
 export { canonicalJson, exactCacheKey } from './canonical';
-export { costOf } from './pricing';
+export { costOf, pricesOf } from './pricing';
+export type { PriceOptions } from './pricing';
 export { decideCache, DEFAULT_CACHE_TTL_SECONDS, isNonDeterministic } from './cache-policy';
 export type { CacheDecision } from './cache-policy';
 export { buildResult, ZERO_USAGE } from './result-builder';
@@ -24,10 +25,15 @@ export type {
   PrepareTrace,
 } from './prepare/prepare.stage';
 export type { SemanticPorts } from './prepare/semantic-lookup';
-export { withinBudget } from './prepare/budget';
-export { canonicalCacheKey, requestCacheKey, semanticScope } from './prepare/cache-keys';
+export { withinBudget } from './budget';
+export { canonicalCacheKey, requestCacheKey } from './prepare/cache-keys';
 export { answerResult, dispatchRequest, failedResult } from './dispatch.stage';
-export type { DispatchInput, DispatchOutcome, DispatchPorts } from './dispatch.stage';
+export type {
+  DispatchInput,
+  DispatchOutcome,
+  DispatchPorts,
+  RegistrySource,
+} from './dispatch.stage';
 export * from './semantic/index';
 export * from './tokens/index';
 export * from './routing/index';

@@ -63,32 +63,70 @@ describe('exactCacheKey', () => {
   });
 });
 
-describe('decideCache', () => {
+describe('decideCache: a request may narrow its tenant policy, never widen it', () => {
   const body = base.body;
-  it.each([
-    ['tenant off, request silent', undefined, { cache: { mode: 'off' as const } }, false, false],
-    ['tenant read-only', undefined, { cache: { mode: 'read-only' as const } }, true, false],
+  type Mode = 'read-write' | 'read-only' | 'write-only' | 'off';
+  it.each<[string, Mode | undefined, Mode | undefined, boolean, boolean]>([
+    ['both silent', undefined, undefined, true, true],
+    ['tenant off, request silent', undefined, 'off', false, false],
+    ['tenant read-only, request silent', undefined, 'read-only', true, false],
+    ['tenant write-only, request silent', undefined, 'write-only', false, true],
+    ['request read-write cannot widen tenant off', 'read-write', 'off', false, false],
+    ['request read-write cannot widen tenant read-only', 'read-write', 'read-only', true, false],
+    ['request read-only narrows tenant read-write', 'read-only', 'read-write', true, false],
+    ['request write-only narrows tenant read-write', 'write-only', undefined, false, true],
+    ['request off narrows tenant read-write', 'off', 'read-write', false, false],
     [
-      'request wins over tenant',
-      { mode: 'read-write' as const },
-      { cache: { mode: 'off' as const } },
-      true,
-      true,
+      'request read-only and tenant write-only allow nothing',
+      'read-only',
+      'write-only',
+      false,
+      false,
     ],
-  ])('%s', (_n, cache, tenant, read, write) => {
-    expect(decideCache({ body, ...(cache ? { cache } : {}) }, tenant)).toMatchObject({
-      read,
-      write,
+  ])('%s', (_n, requestMode, tenantMode, read, write) => {
+    const cache = requestMode ? { cache: { mode: requestMode } } : {};
+    const tenant = { cache: tenantMode ? { mode: tenantMode } : {} };
+    expect(decideCache({ body, ...cache }, tenant)).toMatchObject({ read, write });
+  });
+
+  it('a parsed request that sends only a TTL keeps its tenant’s cache off', () => {
+    const request = requestMessageSchema.parse({
+      ...(fixtures.request() as object),
+      cache: { ttlSeconds: 60 },
     });
+    expect(decideCache(request, { cache: { mode: 'off' } })).toMatchObject({
+      read: false,
+      write: false,
+      reason: 'off',
+    });
+    const readOnly = decideCache(request, { cache: { mode: 'read-only' } });
+    expect(readOnly).toMatchObject({ read: true, write: false, ttlSeconds: 60 });
   });
-  it('takes the TTL from the request, then the tenant, then 24 h', () => {
-    expect(
-      decideCache({ cache: { mode: 'read-write', ttlSeconds: 5 } }, { cache: { ttlSeconds: 9 } })
-        .ttlSeconds,
-    ).toBe(5);
-    expect(decideCache({ body }, { cache: { ttlSeconds: 9 } }).ttlSeconds).toBe(9);
-    expect(decideCache({ body }).ttlSeconds).toBe(86_400);
+
+  it.each<[string, number | undefined, number | undefined, number]>([
+    ['the request’s when shorter than the tenant’s', 5, 9, 5],
+    ['the tenant’s when shorter than the request’s', 90, 9, 9],
+    ['the request’s alone', 5, undefined, 5],
+    ['the tenant’s alone', undefined, 9, 9],
+    ['24 h when neither sets one', undefined, undefined, 86_400],
+  ])('TTL: %s', (_n, requestTtl, tenantTtl, ttl) => {
+    const cache = requestTtl ? { cache: { ttlSeconds: requestTtl } } : {};
+    const tenant = { cache: tenantTtl ? { ttlSeconds: tenantTtl } : {} };
+    expect(decideCache({ body, ...cache }, tenant).ttlSeconds).toBe(ttl);
   });
+
+  it.each<[string, boolean | undefined, boolean | undefined, boolean]>([
+    ['on when both are silent', undefined, undefined, true],
+    ['off when the request says false', false, undefined, false],
+    ['off when the tenant says false', undefined, false, false],
+    ['off when the request says true but the tenant false', true, false, false],
+    ['on when both say true', true, true, true],
+  ])('semantic reuse: %s', (_n, requestSemantic, tenantSemantic, semantic) => {
+    const cache = requestSemantic === undefined ? {} : { cache: { semantic: requestSemantic } };
+    const tenant = { cache: tenantSemantic === undefined ? {} : { semantic: tenantSemantic } };
+    expect(decideCache({ body, ...cache }, tenant).semantic).toBe(semantic);
+  });
+
   it.each([
     ['temperature 0.7', { temperature: 0.7 }, undefined, false],
     ['top_p 0.9', { top_p: 0.9 }, undefined, false],
@@ -167,6 +205,24 @@ describe('prepareRequest', () => {
       60,
     );
     expect((await prepareRequest(base, { cache, clock })).kind).toBe('dispatch');
+  });
+  it('never serves or fills a cache its tenant turned off, whatever the request sends', async () => {
+    const cache = mapCache();
+    await cache.set(
+      base.tenantId,
+      exactCacheKey(base.body),
+      { ...answer, model: 'gpt-4o-mini', provider: 'openai', costUsd: 1, cachedAt: 'x' },
+      60,
+    );
+    const tenantOff = { policy: { cache: { mode: 'off' as const }, routing: {} }, registry: [] };
+    for (const control of [{ ttlSeconds: 60 }, { mode: 'read-write' as const }]) {
+      const request = requestMessageSchema.parse({
+        ...(fixtures.request() as object),
+        cache: control,
+      });
+      const out = await prepareRequest(request, { cache, clock }, {}, tenantOff);
+      expect(out).toMatchObject({ kind: 'dispatch', cacheKey: null, trace: { exact: 'skip' } });
+    }
   });
   it('skips reading when cache control is write-only', async () => {
     const cache = mapCache();

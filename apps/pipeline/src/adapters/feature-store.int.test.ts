@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, namesFor, requestMessageSchema } from '@asahi/contracts';
 import {
   createTestDatabase,
+  deleteFeature,
   putFeature,
   putPromptTemplate,
   type PrismaClient,
@@ -11,7 +12,13 @@ import {
 import { readInfraEndpoints } from '@asahi/local-infra';
 import { createEnrichmentMetrics, createRegistry } from '@asahi/metrics';
 import { createRedisConnection, type Redis } from '@asahi/queue';
-import { enrichRequest, featureCacheKey, templateCacheKey } from '@asahi/stages';
+import {
+  enrichRequest,
+  featureCacheKey,
+  featureGenerationKey,
+  templateCacheKey,
+  templateGenerationKey,
+} from '@asahi/stages';
 import { createFeatureStore, type FeatureStore } from './feature-store';
 
 /** The feature store against real Redis and a fresh real Postgres, under a prefix of its own. */
@@ -25,9 +32,51 @@ const newId = () => `e-${++seq}-${randomBytes(3).toString('hex')}`;
 const store = (options: Partial<Parameters<typeof createFeatureStore>[0]> = {}): FeatureStore =>
   createFeatureStore({ redis, prisma, prefix, ttlSeconds: 60, negativeTtlSeconds: 5, ...options });
 
-/** What the ingest API does after a write. */
+/** What the ingest API does after a committed write: bump the generation, drop the entry. */
 const invalidate = (tenantId: string, type: string, id: string) =>
-  redis.del(featureCacheKey(prefix, tenantId, type, id));
+  redis
+    .multi()
+    .incr(featureGenerationKey(prefix, tenantId, type, id))
+    .del(featureCacheKey(prefix, tenantId, type, id))
+    .exec();
+
+async function writeAsIngestDoes(
+  tenantId: string,
+  entityType: string,
+  entityId: string,
+  values: Record<string, string>,
+) {
+  await putFeature(prisma, { tenantId, entityType, entityId, values });
+  await invalidate(tenantId, entityType, entityId);
+}
+
+/** A promise the test resolves when it chooses: how the interleavings below are ordered. */
+function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** The real client, each row read of `table` passing through `after` before it is returned. */
+function withReads(
+  client: PrismaClient,
+  after: (row: unknown) => Promise<unknown>,
+  table: 'feature' | 'promptTemplate' = 'feature',
+) {
+  return new Proxy(client, {
+    get: (target, prop) =>
+      prop === table
+        ? new Proxy(target[table] as object, {
+            get: (model, name) => {
+              const real = Reflect.get(model, name) as (...a: unknown[]) => Promise<unknown>;
+              return name === 'findUnique'
+                ? async (...args: unknown[]) => after(await real.apply(model, args))
+                : real;
+            },
+          })
+        : Reflect.get(target, prop),
+  });
+}
 
 beforeAll(async () => {
   const infra = readInfraEndpoints();
@@ -196,6 +245,96 @@ describe('feature store: Redis read-through over Postgres (real servers)', () =>
     );
     expect(answers).toEqual(Array.from({ length: 8 }, () => ({ n: 2 })));
     expect(reads).toBe(1);
+  });
+
+  it('a read that began before a write cannot put the old value back, and a read after the write does not join it', async () => {
+    const id = newId();
+    await putFeature(prisma, {
+      tenantId: 'ta',
+      entityType: 'user',
+      entityId: id,
+      values: { name: 'Ada' },
+    });
+    // The first Postgres read of the entity answers (with the value before the write), then
+    // holds its answer until the test lets it go: the write happens in between.
+    const first = gate();
+    const held = gate();
+    let reads = 0;
+    const gated = withReads(prisma, async (row) => {
+      if (++reads === 1) {
+        first.open();
+        await held.promise;
+      }
+      return row;
+    });
+    const s = store({ prisma: gated });
+
+    const slow = s.getFeatures('ta', 'user', id);
+    await first.promise;
+    await writeAsIngestDoes('ta', 'user', id, { name: 'Bob' });
+    // Started after the write: it must not share the pre-write lookup still in flight.
+    const later = s.getFeatures('ta', 'user', id);
+    held.open();
+    expect(await later).toEqual({ name: 'Bob' });
+    expect(await slow).toEqual({ name: 'Ada' }); // it began before the write: either is fair
+
+    const key = featureCacheKey(prefix, 'ta', 'user', id);
+    expect(JSON.parse((await redis.get(key)) ?? 'null')).not.toEqual({ v: { name: 'Ada' } });
+    expect(await s.getFeatures('ta', 'user', id)).toEqual({ name: 'Bob' });
+    expect(await store().getFeatures('ta', 'user', id)).toEqual({ name: 'Bob' });
+  });
+
+  it('a read that began before a DELETE cannot put the deleted values back', async () => {
+    const id = newId();
+    await putFeature(prisma, {
+      tenantId: 'ta',
+      entityType: 'user',
+      entityId: id,
+      values: { plan: 'pro' },
+    });
+    const first = gate();
+    const held = gate();
+    const gated = withReads(prisma, async (row) => {
+      first.open();
+      await held.promise;
+      return row;
+    });
+    const slow = store({ prisma: gated }).getFeatures('ta', 'user', id);
+    await first.promise;
+    await deleteFeature(prisma, 'ta', 'user', id);
+    await invalidate('ta', 'user', id);
+    held.open();
+    expect(await slow).toEqual({ plan: 'pro' });
+    expect(await store().getFeatures('ta', 'user', id)).toBeNull();
+  });
+
+  it('a template read that began before a PUT cannot put the old template back', async () => {
+    const id = newId();
+    const put = (template: string) =>
+      putPromptTemplate(prisma, { tenantId: 'ta', id, template, features: [] });
+    await put('old');
+    const first = gate();
+    const held = gate();
+    const gated = withReads(
+      prisma,
+      async (row) => {
+        first.open();
+        await held.promise;
+        return row;
+      },
+      'promptTemplate',
+    );
+    const slow = store({ prisma: gated }).getTemplate('ta', id);
+    await first.promise;
+    await put('new');
+    await redis
+      .multi()
+      .incr(templateGenerationKey(prefix, 'ta', id))
+      .del(templateCacheKey(prefix, 'ta', id))
+      .exec();
+    held.open();
+    expect((await slow)?.template).toBe('old');
+    expect((await store().getTemplate('ta', id))?.template).toBe('new');
   });
 
   it('counts hits and misses into the enrichment metrics', async () => {

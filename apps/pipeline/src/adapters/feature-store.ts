@@ -4,7 +4,9 @@ import type { EnrichmentMetrics } from '@asahi/metrics';
 import type { Redis } from '@asahi/queue';
 import {
   featureCacheKey,
+  featureGenerationKey,
   templateCacheKey,
+  templateGenerationKey,
   type FeatureReader,
   type FeatureValues,
   type TemplateDefinition,
@@ -45,9 +47,11 @@ const templateEntry = z.object({
 /**
  * Read-through Redis cache over the Postgres feature store, implementing the enrichment stage's
  * FeatureReader and TemplateReader. Keys come from `featureCacheKey`/`templateCacheKey` (tenant
- * inside), so one tenant can never read another's entry. The ingest API deletes the key after a
- * write; a value filled concurrently from a read that started before the write commits can
- * survive that delete, which is why entries always carry a TTL: staleness is bounded by it.
+ * inside), so one tenant can never read another's entry. Every entry has a generation
+ * (`featureGenerationKey`/`templateGenerationKey`) that the ingest API bumps after each committed
+ * write, before deleting the entry: a read fills the entry only if the generation is still the
+ * one it saw before asking Postgres, so a read that began before a write can never put the old
+ * value back. Entries still carry a TTL, the bound if an invalidation itself fails.
  * A Redis failure falls through to Postgres; a corrupt entry is a miss and gets overwritten.
  */
 export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
@@ -71,15 +75,26 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
     getFeatures: (tenantId, entityType, entityId): Promise<FeatureValues | null> =>
       readThrough(
         'feature',
-        featureCacheKey(prefix, tenantId, entityType, entityId),
+        {
+          entry: featureCacheKey(prefix, tenantId, entityType, entityId),
+          generation: featureGenerationKey(prefix, tenantId, entityType, entityId),
+        },
         featureEntry,
         async () => (await getFeature(prisma, tenantId, entityType, entityId))?.values ?? null,
       ),
     getTemplate: (tenantId, id): Promise<TemplateDefinition | null> =>
-      readThrough('template', templateCacheKey(prefix, tenantId, id), templateEntry, async () => {
-        const row = await getPromptTemplate(prisma, tenantId, id);
-        return row ? { template: row.template, features: row.features } : null;
-      }),
+      readThrough(
+        'template',
+        {
+          entry: templateCacheKey(prefix, tenantId, id),
+          generation: templateGenerationKey(prefix, tenantId, id),
+        },
+        templateEntry,
+        async () => {
+          const row = await getPromptTemplate(prisma, tenantId, id);
+          return row ? { template: row.template, features: row.features } : null;
+        },
+      ),
   };
 }
 
@@ -90,36 +105,59 @@ interface ReadThroughOptions {
   count: (kind: LookupKind, outcome: 'hit' | 'miss' | 'error') => void;
 }
 
+/** An entry's key and the key of its generation (same tenant hash tag, so one cluster slot). */
+interface CacheKeys {
+  entry: string;
+  generation: string;
+}
+
 /**
- * Redis first; on a miss (or a corrupt entry) read the source once per key at a time in this
- * process and fill Redis, best effort. When Redis itself fails, read the source directly.
+ * Sets the entry (KEYS[1]) only while its generation (KEYS[2], absent = '0') is still ARGV[1],
+ * the one read before Postgres was asked: compare and set in one step, so no write can slip in
+ * between the check and the fill.
+ */
+const FILL_IF_CURRENT = `
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+/**
+ * Redis first (entry and generation in one round trip); on a miss (or a corrupt entry) read the
+ * source once per key and generation at a time in this process, and fill Redis if no write
+ * happened meanwhile, best effort. A read that starts after a write sees the new generation, so
+ * it never joins a lookup that began before the write. When Redis fails, read the source directly.
  */
 function createReadThrough({ redis, ttlSeconds, negativeTtlSeconds, count }: ReadThroughOptions) {
   const inFlight = new Map<string, Promise<unknown>>();
 
-  const load = <T>(key: string, read: () => Promise<T | null>): Promise<T | null> => {
-    const pending = inFlight.get(key) as Promise<T | null> | undefined;
+  const load = <T>(keys: CacheKeys, generation: string, read: () => Promise<T | null>) => {
+    const flightKey = `${keys.entry}\n${generation}`;
+    const pending = inFlight.get(flightKey) as Promise<T | null> | undefined;
     if (pending) return pending;
     const p = read()
       .then(async (value) => {
         const ttl = value === null ? negativeTtlSeconds : ttlSeconds;
-        await redis.set(key, JSON.stringify({ v: value }), 'EX', ttl).catch(() => undefined);
+        const entry = JSON.stringify({ v: value });
+        await redis
+          .eval(FILL_IF_CURRENT, 2, keys.entry, keys.generation, generation, entry, ttl)
+          .catch(() => undefined);
         return value;
       })
-      .finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
+      .finally(() => inFlight.delete(flightKey));
+    inFlight.set(flightKey, p);
     return p;
   };
 
   return async function readThrough<T>(
     kind: LookupKind,
-    key: string,
+    keys: CacheKeys,
     entry: z.ZodType<{ v: T | null }>,
     read: () => Promise<T | null>,
   ): Promise<T | null> {
     let raw: string | null;
+    let generation: string | null;
     try {
-      raw = await redis.get(key);
+      [raw = null, generation = null] = await redis.mget(keys.entry, keys.generation);
     } catch {
       count(kind, 'error');
       return read();
@@ -130,6 +168,6 @@ function createReadThrough({ redis, ttlSeconds, negativeTtlSeconds, count }: Rea
       return parsed.value.v;
     }
     count(kind, 'miss');
-    return load(key, read);
+    return load(keys, generation ?? '0', read);
   };
 }

@@ -42,6 +42,31 @@ describe('createRedisStepCache', () => {
     await redis.set(key, '{"output":');
     expect(await cache.get('tenant_a', 'k1')).toBeNull();
   });
+
+  it('keeps each tenant within its configured bound, least recently used out, and counts evictions', async () => {
+    let evicted = 0;
+    const cache = createRedisStepCache(
+      redis,
+      prefix,
+      { maxEntriesPerTenant: 2, maxEntryBytes: 256 * 1024 },
+      (count) => (evicted += count),
+    );
+    await cache.set('tenant_bound', 'e1', answer, 60);
+    await cache.set('tenant_bound', 'e2', answer, 60);
+    await cache.set('tenant_bound', 'e3', answer, 60);
+    expect(evicted).toBe(1);
+    expect(await cache.get('tenant_bound', 'e1')).toBeNull();
+    expect(await cache.get('tenant_bound', 'e3')).toEqual(answer);
+  });
+
+  it('does not store an output above the configured entry size', async () => {
+    const cache = createRedisStepCache(redis, prefix, {
+      maxEntriesPerTenant: 10,
+      maxEntryBytes: 100,
+    });
+    await cache.set('tenant_small', 'big', answer, 60);
+    expect(await cache.get('tenant_small', 'big')).toBeNull();
+  });
 });
 
 describe('createRedisStepLock', () => {

@@ -3,20 +3,36 @@ import type { Redis } from '@asahi/queue';
 import type { ExactCache, StepLease, StepLock } from '@asahi/stages';
 import { createRedisExactCache } from './redis-exact-cache';
 
+export interface StepCacheBounds {
+  /** Most step outputs kept per tenant; the least recently used beyond it are evicted. */
+  maxEntriesPerTenant: number;
+  /** Outputs larger than this (bytes of JSON) are not cached. */
+  maxEntryBytes: number;
+}
+
+/** Used when the pipeline config does not say (STEP_CACHE_MAX_ENTRIES_PER_TENANT, …_ENTRY_BYTES). */
+export const DEFAULT_STEP_CACHE_BOUNDS: StepCacheBounds = {
+  maxEntriesPerTenant: 100_000,
+  maxEntryBytes: 256 * 1024,
+};
+
 /**
  * Tier-3 step cache in Redis: `<prefix>:cache:step:{<tenantId>}:<stepKey>`, the exact cache's
  * layout and bounds under its own name. The tenant id is in every key, so one tenant never reads
- * another's steps even though step keys are tenant-free.
+ * another's steps even though step keys are tenant-free. `onEvict` counts LRU evictions.
  */
 export function createRedisStepCache(
   redis: Redis,
   prefix: string,
-  bounds: { maxEntriesPerTenant: number; maxEntryBytes: number } = {
-    maxEntriesPerTenant: 100_000,
-    maxEntryBytes: 256 * 1024,
-  },
+  bounds: StepCacheBounds = DEFAULT_STEP_CACHE_BOUNDS,
+  onEvict?: (count: number) => void,
 ): ExactCache {
-  return createRedisExactCache(redis, { prefix, tier: 'step', ...bounds });
+  return createRedisExactCache(redis, {
+    prefix,
+    tier: 'step',
+    ...bounds,
+    ...(onEvict ? { onEvict } : {}),
+  });
 }
 
 // Deletes the lock only if it still holds our token, so a lease that outlived its TTL cannot

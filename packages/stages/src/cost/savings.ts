@@ -1,4 +1,4 @@
-import { BATCH_DISCOUNT, type Savings, type TokenReport, type Usage } from '@asahi/contracts';
+import type { ModelProfile, Savings, TokenReport, Usage } from '@asahi/contracts';
 import { costOf } from '../pricing';
 
 export const NO_SAVINGS: Savings = { cache: 0, intermediate: 0, routing: 0, tokens: 0, batch: 0 };
@@ -10,8 +10,13 @@ export interface CostInput {
   model: string;
   usage: Pick<Usage, 'promptTokens' | 'completionTokens'>;
   tokens?: TokenReport | undefined;
-  /** Answered through the provider's Batch API (billed at the batch discount). */
+  /** Answered through the provider's Batch API (billed at the model's batch prices). */
   batch?: boolean;
+  /**
+   * The model registry the prices come from (snapshot ids priced as their base model); absent
+   * or empty → the built-in catalog. See `costOf`.
+   */
+  registry?: readonly ModelProfile[] | undefined;
 }
 
 export interface CostBreakdown {
@@ -32,13 +37,17 @@ export function accountCost(input: CostInput): CostBreakdown {
     input.tokens && input.tokens.optimized > 0
       ? Math.round((promptTokens * input.tokens.original) / input.tokens.optimized)
       : promptTokens;
-  const baselineCostUsd = costOf(input.baselineModel, {
-    promptTokens: Math.max(original, promptTokens),
-    completionTokens,
-  });
-  const afterTokens = costOf(input.baselineModel, { promptTokens, completionTokens });
-  const realtime = costOf(input.model, { promptTokens, completionTokens });
-  const costUsd = input.batch ? realtime * BATCH_DISCOUNT : realtime;
+  const { registry } = input;
+  const baselineCostUsd = costOf(
+    input.baselineModel,
+    { promptTokens: Math.max(original, promptTokens), completionTokens },
+    { registry },
+  );
+  const afterTokens = costOf(input.baselineModel, { promptTokens, completionTokens }, { registry });
+  const realtime = costOf(input.model, { promptTokens, completionTokens }, { registry });
+  const costUsd = input.batch
+    ? costOf(input.model, { promptTokens, completionTokens }, { registry, batch: true })
+    : realtime;
   return {
     costUsd,
     baselineCostUsd,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  breakerEventOf,
   breakerGauge,
   breakerTransition,
   canCall,
@@ -218,4 +219,19 @@ describe('breakerGauge', () => {
     [HALF, 1],
     [OPEN, 2],
   ])('%o → %i', (state, value) => expect(breakerGauge(state)).toBe(value));
+});
+
+describe('breakerEventOf: which errors count against a breaker', () => {
+  it.each([
+    ['provider_timeout', 'timeout'],
+    ['provider_error', 'failure'],
+    ['provider_bad_response', 'failure'],
+    ['unavailable', 'failure'],
+    ['internal', 'failure'],
+    ['provider_rate_limited', null],
+    ['invalid_request', 'success'],
+    ['unknown_model', 'success'],
+  ] as const)('%s → %s', (code, event) => {
+    expect(breakerEventOf(code)).toBe(event);
+  });
 });

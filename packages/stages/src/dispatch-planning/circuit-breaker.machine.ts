@@ -159,3 +159,15 @@ export function canCall(state: BreakerState, now: number): boolean {
 export function breakerGauge(state: BreakerState): 0 | 1 | 2 {
   return state.status === 'closed' ? 0 : state.status === 'half-open' ? 1 : 2;
 }
+
+/**
+ * The breaker event an error code counts as: provider faults count against the breaker, a client
+ * error (400) says the provider is fine, and throttling is not ill health (null: not counted).
+ */
+export function breakerEventOf(code: string): 'failure' | 'timeout' | 'success' | null {
+  if (code === 'provider_timeout') return 'timeout';
+  if (['provider_error', 'provider_bad_response', 'unavailable', 'internal'].includes(code))
+    return 'failure';
+  if (code === 'provider_rate_limited') return null;
+  return 'success';
+}

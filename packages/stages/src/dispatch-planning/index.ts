@@ -22,6 +22,7 @@ export {
 } from './fair-order.policy';
 export type { FairClock, FairOrderPolicy, FairShareState, QueuedItem } from './fair-order.policy';
 export {
+  breakerEventOf,
   breakerGauge,
   breakerTransition,
   canCall,

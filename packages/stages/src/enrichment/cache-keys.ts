@@ -18,3 +18,26 @@ export function featureCacheKey(
 export function templateCacheKey(prefix: string, tenantId: string, templateId: string): string {
   return `${prefix}:enrich:{${tenantId}}:template:${templateId}`;
 }
+
+/**
+ * The generation of a cached entry: bumped by every committed write (then the entry is deleted),
+ * read together with the entry by the pipeline, which fills the entry only if the generation is
+ * still the one it read before asking Postgres. `gen` is a segment of its own right after the
+ * tenant, so no entity or template id (which may contain `:`) can make it collide with an entry.
+ */
+export function featureGenerationKey(
+  prefix: string,
+  tenantId: string,
+  entityType: string,
+  entityId: string,
+): string {
+  return `${prefix}:enrich:{${tenantId}}:gen:feature:${entityType}:${entityId}`;
+}
+
+export function templateGenerationKey(
+  prefix: string,
+  tenantId: string,
+  templateId: string,
+): string {
+  return `${prefix}:enrich:{${tenantId}}:gen:template:${templateId}`;
+}

@@ -5,7 +5,7 @@ import {
   type EnrichmentRequest,
   type RequestMessage,
 } from '@asahi/contracts';
-import { enrichRequest, type EnrichmentPorts } from './enrich.stage';
+import { enrichRequest, type EnrichRequestPorts } from './enrich.stage';
 import type { FeatureValues, TemplateDefinition } from './enrichment.ports';
 
 const TENANT = 'tenant_demo';
@@ -33,10 +33,10 @@ const FEATURES: Record<string, FeatureValues> = {
 };
 
 /** In-memory ports keyed by tenant, recording every call. */
-function ports(overrides: Partial<EnrichmentPorts> = {}) {
+function ports(overrides: Partial<EnrichRequestPorts> = {}) {
   const calls: string[] = [];
   let now = 1_000;
-  const p: EnrichmentPorts = {
+  const p: EnrichRequestPorts = {
     clock: { now: () => (now += 2) },
     templates: {
       getTemplate: async (t, id) => (calls.push(`template ${t}/${id}`), TEMPLATES[t]?.[id] ?? null),
@@ -199,7 +199,7 @@ describe('enrichRequest', () => {
     ]);
   });
 
-  type Case = [string, Partial<EnrichmentPorts>, string];
+  type Case = [string, Partial<EnrichRequestPorts>, string];
   it.each<Case>([
     ['a template lookup that never answers', { templates: { getTemplate: never } }, 'timeout'],
     ['a feature lookup that never answers', { features: { getFeatures: never } }, 'timeout'],

@@ -1,4 +1,5 @@
 import type { ChatMessage, EnrichmentRequest, RequestMessage } from '@asahi/contracts';
+import { withinBudget } from '../budget';
 import type { Clock } from '../ports';
 import type {
   FeatureReader,
@@ -22,7 +23,8 @@ import {
 export type EnrichmentStatus =
   'applied' | 'skipped' | 'missing_template' | 'missing_features' | 'timeout' | 'error';
 
-export interface EnrichmentPorts {
+/** What `enrichRequest` reads through (prepare's own enrichment ports add the budget). */
+export interface EnrichRequestPorts {
   templates: TemplateReader;
   features: FeatureReader;
   clock: Clock;
@@ -67,7 +69,7 @@ interface Looked {
  */
 export async function enrichRequest(
   request: RequestMessage,
-  ports: EnrichmentPorts,
+  ports: EnrichRequestPorts,
   options: EnrichmentOptions,
 ): Promise<EnrichmentOutcome> {
   const spec = request.enrichment;
@@ -82,13 +84,11 @@ export async function enrichRequest(
     ...(reason === undefined ? {} : { reason }),
   });
 
-  let looked: Looked | 'timeout';
-  try {
-    looked = await withinBudget(lookUp(request.tenantId, spec, ports), options.budgetMs);
-  } catch (err) {
-    return unchanged('error', reasonOf(err));
-  }
-  if (looked === 'timeout') return unchanged('timeout', `no answer within ${options.budgetMs} ms`);
+  const outcome = await withinBudget(() => lookUp(request.tenantId, spec, ports), options.budgetMs);
+  if (outcome.kind === 'error') return unchanged('error', reasonOf(outcome.error));
+  if (outcome.kind === 'timeout')
+    return unchanged('timeout', `no answer within ${options.budgetMs} ms`);
+  const looked = outcome.value;
   if (!looked.template) return unchanged('missing_template', `no template ${spec.templateId}`);
 
   const { text, missing } = render(looked.template, looked.entities, spec.variables);
@@ -109,7 +109,7 @@ export async function enrichRequest(
 async function lookUp(
   tenantId: string,
   spec: EnrichmentRequest,
-  ports: EnrichmentPorts,
+  ports: EnrichRequestPorts,
 ): Promise<Looked> {
   const template = await ports.templates.getTemplate(tenantId, spec.templateId);
   const entities = new Map<string, FeatureValues | null>();
@@ -149,19 +149,6 @@ function withSystemPrompt(messages: ChatMessage[], text: string): ChatMessage[] 
   }
   if (messages.length >= MAX_MESSAGES || text.length > MAX_MESSAGE_CHARS) return null;
   return [{ role: 'system', content: text }, ...messages];
-}
-
-/** The lookups' result, or 'timeout' once `budgetMs` passed (late answers are dropped). */
-async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 'timeout'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs));
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function reasonOf(err: unknown): string {

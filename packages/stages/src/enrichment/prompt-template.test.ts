@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { featureCacheKey, templateCacheKey } from './cache-keys';
+import {
+  featureCacheKey,
+  featureGenerationKey,
+  templateCacheKey,
+  templateGenerationKey,
+} from './cache-keys';
 import {
   checkTemplate,
   formatFeatureValue,
+  isEntityType,
+  isReservedKey,
   MAX_TEMPLATE_CHARS,
   parseFeatureName,
   renderTemplate,
@@ -75,6 +82,21 @@ describe('checkTemplate', () => {
       'Hi {{user.name}}',
       ['user.name', 'user'],
       ['features.1: "user" is not <entityType>.<key>'],
+    ],
+    [
+      'a feature of an entity type the product does not store',
+      'Hi {{team.plan}}',
+      ['team.plan'],
+      ['features.0: "team.plan": entity type must be one of user, organization'],
+    ],
+    [
+      'a reserved feature key',
+      'Hi',
+      ['user.name', 'organization.constructor', 'user.prototype'],
+      [
+        'features.1: "organization.constructor": "constructor" is reserved',
+        'features.2: "user.prototype": "prototype" is reserved',
+      ],
     ],
     [
       'a duplicate declaration',
@@ -158,5 +180,43 @@ describe('cache keys', () => {
     expect(featureCacheKey('asahi', 't1', 'user', 'u-1')).not.toBe(
       featureCacheKey('asahi', 't2', 'user', 'u-1'),
     );
+  });
+
+  it('keep generations apart from entries, whatever the ids contain, in the entry’s slot', () => {
+    const entries = [
+      featureCacheKey('asahi', 't1', 'user', 'u-1:gen'),
+      featureCacheKey('asahi', 't1', 'user', 'gen:feature:user:u-1'),
+      templateCacheKey('asahi', 't1', 'gen:template:greet'),
+    ];
+    const generations = [
+      featureGenerationKey('asahi', 't1', 'user', 'u-1'),
+      templateGenerationKey('asahi', 't1', 'greet'),
+    ];
+    for (const g of generations) {
+      expect(entries).not.toContain(g);
+      expect(g.startsWith('asahi:enrich:{t1}:gen:')).toBe(true);
+    }
+  });
+});
+
+describe('isEntityType / isReservedKey', () => {
+  it.each([
+    ['user', true],
+    ['organization', true],
+    ['team', false],
+    ['users', false],
+    ['', false],
+  ])('isEntityType(%j) → %s', (type, want) => {
+    expect(isEntityType(type)).toBe(want);
+  });
+
+  it.each([
+    ['__proto__', true],
+    ['constructor', true],
+    ['prototype', true],
+    ['plan', false],
+    ['proto', false],
+  ])('isReservedKey(%j) → %s', (key, want) => {
+    expect(isReservedKey(key)).toBe(want);
   });
 });

@@ -7,10 +7,26 @@ import type { FeatureScalar, TemplateDefinition } from './enrichment.ports';
  * any other `{{…}}` is reported as malformed when the template is stored.
  */
 
-/** `user`, `organization`, `team_2`: lower-case tokens, never containing `.` or `:`. */
+/** The syntax of an entity type: a lower-case token, never containing `.` or `:`. */
 export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+/** The entity types the product stores features of; any other is refused where it is named. */
+export const ENTITY_TYPES = ['user', 'organization'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
 /** A feature key or variable name: an identifier (`plan`, `display_name`, `input`). */
 export const FEATURE_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Identifiers that match FEATURE_KEY_PATTERN but name JavaScript object internals: a JSON parser
+ * or schema may drop or misread them (`__proto__` silently disappears), so they are refused.
+ */
+export const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+
+export function isEntityType(value: string): value is EntityType {
+  return (ENTITY_TYPES as readonly string[]).includes(value);
+}
+
+export function isReservedKey(key: string): boolean {
+  return (RESERVED_KEYS as readonly string[]).includes(key);
+}
 export const MAX_TEMPLATE_CHARS = 32_000;
 export const MAX_TEMPLATE_FEATURES = 64;
 /** A rendered template longer than this is not applied (values are capped upstream too). */
@@ -76,8 +92,16 @@ export function checkTemplate(definition: TemplateDefinition): TemplateIssue[] {
     issues.push({ path: 'features', message: `more than ${MAX_TEMPLATE_FEATURES} features` });
   const declared = new Set<string>();
   features.forEach((feature, i) => {
-    if (!parseFeatureName(feature))
+    const name = parseFeatureName(feature);
+    if (!name)
       issues.push({ path: `features.${i}`, message: `"${feature}" is not <entityType>.<key>` });
+    else if (!isEntityType(name.entityType))
+      issues.push({
+        path: `features.${i}`,
+        message: `"${feature}": entity type must be one of ${ENTITY_TYPES.join(', ')}`,
+      });
+    else if (isReservedKey(name.key))
+      issues.push({ path: `features.${i}`, message: `"${feature}": "${name.key}" is reserved` });
     else if (declared.has(feature))
       issues.push({ path: `features.${i}`, message: `"${feature}" is declared twice` });
     declared.add(feature);

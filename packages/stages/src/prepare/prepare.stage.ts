@@ -12,10 +12,11 @@ import { accountCacheHit } from '../cost/index';
 import { enrichRequest, type FeatureReader, type TemplateReader } from '../enrichment/index';
 import type { CachedAnswer, Clock, ExactCache } from '../ports';
 import { buildResult } from '../result-builder';
-import { detectTaskType, routeRequest, type ModelProfile } from '../routing/index';
+import { detectTaskType, type ModelProfile } from '../routing/index';
 import { DEFAULT_SEMANTIC_POLICY } from '../semantic/index';
-import { optimizeTokens, resolveOptimizationMode } from '../tokens/index';
-import { canonicalCacheKey, requestCacheKey, semanticScope } from './cache-keys';
+import { resolveOptimizationMode } from '../tokens/index';
+import { canonicalCacheKey, keyExtras, requestCacheKey } from './cache-keys';
+import { optimizeAndRoute } from './optimize-and-route';
 import { lookupSemantic, type SemanticPorts } from './semantic-lookup';
 
 export interface EnrichmentPorts {
@@ -63,8 +64,6 @@ export type PrepareOutcome =
     };
 
 export const DEFAULT_CONTEXT: PrepareContext = { policy: { cache: {}, routing: {} }, registry: [] };
-const DEFAULT_ENRICHMENT_BUDGET_MS = 20;
-const DEFAULT_OUTPUT_TOKENS = 256;
 
 /**
  * The prepare stage, cheapest answer first: expire what is already late; enrich the prompt; answer
@@ -88,10 +87,7 @@ export async function prepareRequest(
       original,
       { ...ports.enrichment, clock: ports.clock },
       {
-        budgetMs:
-          context.policy.enrichmentBudgetMs ??
-          ports.enrichment.budgetMs ??
-          DEFAULT_ENRICHMENT_BUDGET_MS,
+        budgetMs: context.policy.enrichmentBudgetMs ?? ports.enrichment.budgetMs,
       },
     );
     request = enriched.request;
@@ -105,12 +101,13 @@ export async function prepareRequest(
   const taskType = request.routing?.taskType ?? detectTaskType(request.body.messages);
   trace.taskType = taskType;
   const baselineModel = baselineModelOf(request, policy);
-  const cacheKey = decision.read || decision.write ? requestCacheKey(request, optimization) : null;
-  // Case folding would break identifiers: code never matches on the canonical form.
+  const cacheKey =
+    decision.read || decision.write ? requestCacheKey(request, optimization, policy) : null;
+  // Folding case breaks identifiers and answers that copy the prompt's words (code, translation).
   const canonicalAllowed = DEFAULT_SEMANTIC_POLICY.canonicalTaskTypes.includes(taskType);
   const canonicalKey =
     (decision.read || decision.write) && canonicalAllowed
-      ? canonicalCacheKey(request, optimization)
+      ? canonicalCacheKey(request, optimization, policy)
       : null;
 
   if (cacheKey && decision.read) {
@@ -124,14 +121,14 @@ export async function prepareRequest(
     }
   } else trace.exact = 'skip';
 
-  if (cacheKey && ports.semantic && policy.cache.semantic !== false) {
+  if (cacheKey && ports.semantic && decision.semantic) {
     const started = ports.clock.now();
     const semantic = await lookupSemantic(
       {
         request,
         policy,
         cacheKey,
-        scope: semanticScope(request, optimization),
+        extras: keyExtras(request, optimization, policy),
         taskType,
         wrongAnswerCost: policy.cache.wrongAnswerCost ?? 'medium',
         read: decision.read,
@@ -155,51 +152,29 @@ export async function prepareRequest(
   }
 
   const started = ports.clock.now();
-  const optimized = optimizeTokens(request.body, {
-    mode: optimization,
-    model: request.body.model,
+  // Optimize the prompt, route, then size max_tokens for the routed model (optimize-and-route.ts).
+  const routed = optimizeAndRoute({
+    request,
+    policy,
+    registry: context.registry,
     taskType,
+    mode: optimization,
   });
   timings = { ...timings, tokens: ports.clock.now() - started };
-  const routed =
-    context.registry.length === 0
-      ? passThrough(request, taskType)
-      : routeRequest({
-          request: { ...request, body: optimized.body },
-          registry: context.registry,
-          tenant: {
-            routingMode: policy.routing.mode,
-            qualityFloor: policy.routing.qualityFloor,
-            defaultModel: policy.routing.defaultModel,
-          },
-          taskType,
-          estimatedPromptTokens: optimized.report.optimized,
-          expectedOutputTokens: optimized.body.max_tokens ?? DEFAULT_OUTPUT_TOKENS,
-        });
   if (!routed.ok) return reject(original, routed.error, ports, timings, trace);
   return {
     kind: 'dispatch',
-    request: { ...request, body: { ...optimized.body, model: routed.decision.model } },
+    request: { ...request, body: routed.body },
     cacheKey: decision.write ? cacheKey : null,
     plan: {
       aliasKeys: decision.write && canonicalKey ? [canonicalKey] : [],
       routing: routed.decision,
-      tokens: optimized.report,
+      tokens: routed.tokens,
       baselineModel,
       cacheTtlSeconds: decision.ttlSeconds,
     },
     timings,
     trace,
-  };
-}
-
-/** Without a registry (not loaded, Postgres down) the named model runs as is. */
-function passThrough(request: RequestMessage, taskType: TaskType) {
-  const model = request.body.model;
-  const reason = 'no model registry available: ran the requested model';
-  return {
-    ok: true as const,
-    decision: { mode: 'explicit' as const, taskType, requestedModel: model, model, reason },
   };
 }
 

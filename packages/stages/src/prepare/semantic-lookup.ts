@@ -1,7 +1,7 @@
 import type { RequestMessage, TaskType, TenantPolicy, WrongAnswerCost } from '@asahi/contracts';
 import type { CachedAnswer, Embedder, ExactCache, VectorIndex } from '../ports';
 import { decideSemanticHit, semanticEligibility } from '../semantic/index';
-import { withinBudget } from './budget';
+import { withinBudget } from '../budget';
 
 export interface SemanticPorts {
   embedder: Embedder;
@@ -15,7 +15,11 @@ export interface SemanticLookupInput {
   policy: Pick<TenantPolicy, 'cache'>;
   /** The exact key the answer of this request is (or will be) stored under. */
   cacheKey: string;
-  scope: string;
+  /**
+   * What beyond the body changes the answer (`keyExtras`: effective routing, steps, aggressive
+   * optimization); part of the scope, with everything `semanticEligibility` puts there.
+   */
+  extras: Record<string, unknown> | null;
   taskType: TaskType;
   wrongAnswerCost: WrongAnswerCost;
   read: boolean;
@@ -42,7 +46,7 @@ export async function lookupSemantic(
   input: SemanticLookupInput,
   ports: { cache: ExactCache; semantic: SemanticPorts },
 ): Promise<SemanticLookup> {
-  const eligibility = semanticEligibility(input.request, input.policy);
+  const eligibility = semanticEligibility(input.request, input.policy, input.extras);
   if (!eligibility.eligible) return { kind: 'skipped', reason: eligibility.reason };
   const { embedder, index, budgetMs } = ports.semantic;
   const namespace = input.request.tenantId;
@@ -55,7 +59,7 @@ export async function lookupSemantic(
       ? index
           .upsert(
             namespace,
-            [{ id: input.cacheKey, vector, metadata: metadataOf(input, eligibility.text) }],
+            [{ id: input.cacheKey, vector, metadata: metadataOf(input, eligibility) }],
             {
               ttlSeconds: input.ttlSeconds,
             },
@@ -77,7 +81,8 @@ export async function lookupSemantic(
 
   for (const match of matches) {
     const { scope, text, cacheKey } = match.metadata;
-    if (scope !== input.scope || typeof text !== 'string' || typeof cacheKey !== 'string') continue;
+    if (scope !== eligibility.scope || typeof text !== 'string' || typeof cacheKey !== 'string')
+      continue;
     if (cacheKey === input.cacheKey) continue; // the exact tier already looked there
     const decision = decideSemanticHit({
       query: eligibility.text,
@@ -94,6 +99,7 @@ export async function lookupSemantic(
   return { kind: 'miss', reason: matches.length ? 'no match passed the policy' : 'no neighbours' };
 }
 
-function metadataOf(input: SemanticLookupInput, text: string) {
-  return { scope: input.scope, text: text.slice(0, MAX_TEXT), cacheKey: input.cacheKey };
+function metadataOf(input: SemanticLookupInput, eligibility: { scope: string; text: string }) {
+  const { scope, text } = eligibility;
+  return { scope, text: text.slice(0, MAX_TEXT), cacheKey: input.cacheKey };
 }

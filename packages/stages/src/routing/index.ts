@@ -2,7 +2,8 @@
 export type { ModelProfile } from '@asahi/contracts';
 export { detectTaskType, scoreTaskTypes } from './task-type.detector';
 export { estimateCost } from './model-cost';
-export type { EstimateCostOptions } from './model-cost';
+export type { EstimateCostOptions, ModelPrices } from './model-cost';
+export { findModelEntry, snapshotBase } from './model-lookup';
 export {
   DEFAULT_QUALITY_FLOOR,
   requiredCapabilities,

@@ -21,13 +21,14 @@ export interface Choice {
 export function toCandidates(
   models: readonly ModelProfile[],
   task: TaskType,
-  promptTokens: number,
+  /** The prompt's tokens in each model's tokenizer. */
+  promptTokens: (model: ModelProfile) => number,
   outputTokens: number,
 ): Candidate[] {
   return models.map((model) => ({
     model,
     quality: model.quality[task] ?? 0,
-    costUsd: estimateCost(model, promptTokens, outputTokens),
+    costUsd: estimateCost(model, promptTokens(model), outputTokens),
   }));
 }
 

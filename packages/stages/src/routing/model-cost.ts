@@ -1,5 +1,11 @@
 import type { ModelProfile } from '@asahi/contracts';
 
+/** A model's prices in USD per 1M tokens, realtime and through the Batch API. */
+export type ModelPrices = Pick<
+  ModelProfile,
+  'inputPer1M' | 'outputPer1M' | 'batchInputPer1M' | 'batchOutputPer1M'
+>;
+
 export interface EstimateCostOptions {
   /** Price at the provider's Batch API rates instead of realtime. Default false. */
   batch?: boolean;
@@ -7,7 +13,7 @@ export interface EstimateCostOptions {
 
 /** USD for one call of `model` with these token counts, from the registry's per-1M prices. */
 export function estimateCost(
-  model: ModelProfile,
+  model: ModelPrices,
   promptTokens: number,
   completionTokens: number,
   options: EstimateCostOptions = {},

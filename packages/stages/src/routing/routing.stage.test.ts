@@ -8,6 +8,7 @@ import {
 } from '@asahi/contracts';
 import { HTTP_STATUS_BY_CODE } from '@asahi/errors';
 import { describe, expect, it } from 'vitest';
+import { costOf } from '../pricing';
 import { LONG, REGISTRY, model, q } from './test-registry.fixture';
 import { detectTaskType } from './task-type.detector';
 import {
@@ -100,6 +101,11 @@ describe('routeRequest: EXPLICIT', () => {
       model: { id: 'gpt-4o-mini' },
       decision: { model: 'gpt-4o-mini-2024-07-18' },
     });
+    // What accounting bills the decision's model at: the base model's registry prices.
+    const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000 };
+    const decided = chosen(outcome);
+    expect(costOf(decided, usage, { registry: REGISTRY })).toBeCloseTo(0.75, 9);
+    expect(costOf(decided, usage, { registry: REGISTRY, batch: true })).toBeCloseTo(0.375, 9);
   });
 
   it.each([

@@ -8,6 +8,7 @@ import type {
 } from '@asahi/contracts';
 import { AppError } from '@asahi/errors';
 import { chooseAutopilot, chooseGuided, normaliseWeights, toCandidates } from './model-choice';
+import { findModelEntry } from './model-lookup';
 import { detectTaskType } from './task-type.detector';
 
 /** The floor AUTOPILOT applies when neither the request nor the tenant sets one. */
@@ -35,6 +36,12 @@ export interface RouteInput {
   taskType?: TaskType;
   /** Prompt tokens of the request as it will be sent (after enrichment and optimization). */
   estimatedPromptTokens: number;
+  /**
+   * The prompt's tokens in a model's own tokenizer (cl100k_base and o200k_base can differ by
+   * half on the same text), for the context-window check and the cost estimate. Default:
+   * `estimatedPromptTokens` for every model.
+   */
+  promptTokensFor?: (model: ModelProfile) => number;
   /** Completion tokens to plan for (e.g. `max_tokens`, or a typical answer length). */
   expectedOutputTokens: number;
 }
@@ -45,17 +52,13 @@ export type RouteOutcome =
 export type ResolveModelOutcome =
   { ok: true; model: ModelProfile } | { ok: false; error: AppError };
 
-const DATED_SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/;
-
 /**
- * The registry entry an explicitly named model runs as: its exact id, or for a dated snapshot
- * (`gpt-4o-mini-2024-07-18`) its base model. Unknown, disabled and non-chat models are an
+ * The registry entry an explicitly named model runs as: its exact id, or for a snapshot
+ * (`gpt-4o-mini-2024-07-18`, `gpt-3.5-turbo-0125`) its base model. Unknown, disabled and non-chat models are an
  * `unknown_model` error (HTTP 400), which the ingest API can also use to refuse at submission.
  */
 export function resolveModel(registry: readonly ModelProfile[], id: string): ResolveModelOutcome {
-  const model =
-    registry.find((m) => m.id === id) ??
-    registry.find((m) => m.id === id.replace(DATED_SNAPSHOT, ''));
+  const model = findModelEntry(registry, id);
   const chatModels = registry.filter((m) => m.enabled && m.kind === 'chat').map((m) => m.id);
   const refuse = (why: string) => ({
     ok: false as const,
@@ -109,11 +112,12 @@ export function routeRequest(input: RouteInput): RouteOutcome {
   const promptTokens = Math.max(0, input.estimatedPromptTokens);
   const outputTokens = Math.max(0, input.expectedOutputTokens);
   const needed = promptTokens + outputTokens;
+  const promptOn = (m: ModelProfile) => Math.max(0, input.promptTokensFor?.(m) ?? promptTokens);
   const needs = requiredCapabilities(request.body);
   const usable = registry.filter(
     (m) => m.enabled && m.kind === 'chat' && needs.every((c) => m.capabilities.includes(c)),
   );
-  const fitting = usable.filter((m) => m.contextWindow >= needed);
+  const fitting = usable.filter((m) => m.contextWindow >= promptOn(m) + outputTokens);
   if (fitting.length === 0) {
     return {
       ok: false,
@@ -125,7 +129,7 @@ export function routeRequest(input: RouteInput): RouteOutcome {
       ),
     };
   }
-  const candidates = toCandidates(fitting, taskType, promptTokens, outputTokens);
+  const candidates = toCandidates(fitting, taskType, promptOn, outputTokens);
   const tooSmall = usable.length - fitting.length;
   const note = tooSmall > 0 ? `; ${tooSmall} model(s) too small for ~${needed} tokens` : '';
 

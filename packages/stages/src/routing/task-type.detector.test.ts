@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { TASK_TYPES, type ChatMessage, type TaskType } from '@asahi/contracts';
 import { describe, expect, it } from 'vitest';
-import { detectTaskType } from './task-type.detector';
+import {
+  detectTaskType,
+  SCORED_HEAD_CHARS,
+  SCORED_TAIL_CHARS,
+  scoredPart,
+  scoreTaskTypes,
+} from './task-type.detector';
 
 /**
  * task-type.labelled.jsonl, one prompt per line, labelled by hand:
@@ -113,5 +119,36 @@ describe('detectTaskType: which messages count', () => {
     ['no user message at all: chat', [{ role: 'system', content: 'Be brief.' }], 'chat'],
   ])('%s', (_, messages, expected) => {
     expect(detectTaskType(messages)).toBe(expected);
+  });
+});
+
+describe('detectTaskType on very long prompts', () => {
+  const user = (content: string): ChatMessage => ({ role: 'user', content });
+  // 1 MB: code-looking lines with unclosed calls (once quadratic), a question, a long word.
+  const filler = 'result.append(value, other, ' + 'x'.repeat(4_000) + '\n';
+  const huge = `Summarize the key points of this log.\n${filler.repeat(260)}${'a'.repeat(20_000)}`;
+  const headAndTail = `${huge.slice(0, SCORED_HEAD_CHARS)}\n${huge.slice(-SCORED_TAIL_CHARS)}`;
+
+  it('scores only the head and tail of a long text: same answer as on those ~8 KB', () => {
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    expect(scoredPart(huge)).toBe(headAndTail);
+    expect(scoreTaskTypes(huge)).toEqual(scoreTaskTypes(headAndTail));
+    expect(detectTaskType([user(huge)])).toBe(detectTaskType([user(headAndTail)]));
+    expect(detectTaskType([user(huge)])).toBe('summarization');
+  });
+
+  it('still sees an instruction at the end of a long pasted document', () => {
+    const doc = 'The quarterly figures rose in every region but one. '.repeat(20_000);
+    expect(detectTaskType([user(`${doc}\n\nTranslate the text above into German.`)])).toBe(
+      'translation',
+    );
+  });
+
+  it.each([
+    ['a call with arguments', 'client.send(payload, { retries: 3 });', true],
+    ['a call across a line break is not one', 'client.send(payload,\n retries);', false],
+    ['prose with a full stop', 'I went home. Then (later) I slept;', false],
+  ])('the statement rule: %s', (_, text, code) => {
+    expect(scoreTaskTypes(text).code > 0).toBe(code);
   });
 });

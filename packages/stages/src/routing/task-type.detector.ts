@@ -62,7 +62,7 @@ const RULES: readonly Rule[] = [
     task: 'code',
     weight: 2,
     pattern:
-      /(?:\bdef \w+\(|\bfunction\s*\w*\s*\(|=>|\b(?:const|let|var) \w+ =|^import \w+|#include|\bpublic (?:static )?(?:void|class)|\w+\.\w+\(.*\)\s*;)/m,
+      /(?:\bdef \w+\(|\bfunction\s*\w*\s*\(|=>|\b(?:const|let|var) \w+ =|^import \w+|#include|\bpublic (?:static )?(?:void|class)|\b\w+\.\w+\([^\n]{0,200}\)\s*;)/m,
   },
 
   // translation
@@ -212,10 +212,25 @@ const TIE_ORDER: readonly TaskType[] = [
 /** Below this total nothing specific was recognised. */
 const MIN_SCORE = 1.5;
 
-/** Scores of every task for one text (lower-cased), for tests and explanations. */
+/**
+ * How much of a text is scored: its head and its tail, where instructions sit around a pasted
+ * document. Bodies may be 1 MB; the rules look at ~8 KB, so detection time does not grow with
+ * the prompt. Patterns that scan between two parts are bounded too (`[^\n]{0,200}`, a `\b`
+ * before a leading `\w+`): unbounded, they were quadratic on long lines.
+ */
+export const SCORED_HEAD_CHARS = 6_144;
+export const SCORED_TAIL_CHARS = 2_048;
+
+/** The part of a text the rules see: all of it up to ~8 KB, else its head and tail. */
+export function scoredPart(text: string): string {
+  if (text.length <= SCORED_HEAD_CHARS + SCORED_TAIL_CHARS) return text;
+  return `${text.slice(0, SCORED_HEAD_CHARS)}\n${text.slice(-SCORED_TAIL_CHARS)}`;
+}
+
+/** Scores of every task for one text (lower-cased; see `scoredPart`), for tests and explanations. */
 export function scoreTaskTypes(text: string): Record<TaskType, number> {
   const scores = Object.fromEntries(TIE_ORDER.map((t) => [t, 0])) as Record<TaskType, number>;
-  const lower = text.toLowerCase();
+  const lower = scoredPart(text).toLowerCase();
   for (const rule of RULES) if (rule.pattern.test(lower)) scores[rule.task] += rule.weight;
   return scores;
 }
@@ -234,5 +249,5 @@ export function detectTaskType(messages: readonly ChatMessage[]): TaskType {
   let best: TaskType = TIE_ORDER[0] ?? 'chat';
   for (const task of TIE_ORDER) if (scores[task] > scores[best]) best = task;
   if (scores[best] >= MIN_SCORE) return best;
-  return /\?\s*$/.test(instruction) ? 'qa' : 'chat';
+  return instruction.endsWith('?') ? 'qa' : 'chat';
 }

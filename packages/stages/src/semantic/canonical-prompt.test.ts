@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPrompt } from './canonical-prompt';
+import { canonicalPrompt, isAboutSurfaceForm } from './canonical-prompt';
 
 describe('canonicalPrompt', () => {
   it.each([
     ['case and spacing', 'What  is the Capital of   FRANCE?', 'what is the capital of france'],
     ['sentence punctuation', 'Capital of France, please?!', 'capital of france please'],
-    ['curly quotes and apostrophes', 'What’s “dark matter”?', "what's dark matter"],
+    ['curly apostrophes and quote marks', 'What’s “dark matter”?', 'what\'s "dark matter"'],
     ['a greeting set off by punctuation', 'Hey, what is dark matter?', 'what is dark matter'],
     ['hi there without punctuation', 'hi there what is dark matter', 'what is dark matter'],
     ['leading please', 'Please explain recursion.', 'explain recursion'],
@@ -41,6 +41,11 @@ describe('canonicalPrompt', () => {
       'is node.js 3.5x faster than c++ at f(x)',
     ],
     ['negation', "Why don't cats swim?", "why don't cats swim"],
+    ['a double-quoted span as written', 'Is "Hello, World!" RUDE?', 'is "Hello, World!" rude'],
+    ['a single-quoted span as written', "Count 'A, b,  C' please", "count 'A, b,  C' please"],
+    ['an apostrophe inside a quote', "Who said 'Don't Panic'?", "who said 'Don't Panic'"],
+    ['an inline code span', 'What does `Array.Map` DO?', 'what does `Array.Map` do'],
+    ['a code fence', 'Explain:\n```\nX = 1;  Y = X\n```', 'explain ```\nX = 1;  Y = X\n```'],
   ])('keeps %s', (_case, input, expected) => {
     expect(canonicalPrompt(input)).toBe(expected);
   });
@@ -56,5 +61,42 @@ describe('canonicalPrompt', () => {
     ['Why is the sky blue?', 'Why is the sky not blue?', false],
   ])('%j ≡ %j: %s', (a, b, same) => {
     expect(canonicalPrompt(a) === canonicalPrompt(b)).toBe(same);
+  });
+
+  it.each([
+    [
+      "the cats' toys (a plural possessive, not a quote)",
+      "Where are the Cats' TOYS?",
+      "where are the cats' toys",
+    ],
+    ['’ as an apostrophe', 'It’s RAINING', "it's raining"],
+  ])('folds around %s', (_case, input, expected) => {
+    expect(canonicalPrompt(input)).toBe(expected);
+  });
+});
+
+describe('isAboutSurfaceForm', () => {
+  it.each([
+    ['Count the commas in: a, b, c', true],
+    ["How many capital letters in 'HeLLo World'?", true],
+    ['Convert this to UPPERCASE: hello', true],
+    ['Is this search case-sensitive?', true],
+    ['Fix the punctuation: hello world', true],
+    ['How many characters are in this sentence?', true],
+    ['How do you spell necessary?', true],
+    ['Remove the extra spaces in: a  b', true],
+    ['Format this date: 2024-01-02', true],
+    ['Proofread: their going home', true],
+    ['How many letters are in Mississippi?', true],
+    ['What is the first character of hello?', true],
+    ['Count the vowels in: banana', true],
+    ['What is the capital of France?', false],
+    ['Who is your favourite Star Trek character?', false],
+    ['Out of 7 consonants and 4 vowels, how many words can be formed?', false],
+    ['In case of fire, what should I do?', false],
+    ['Answer in JSON format: what is 2+2?', false],
+    ['Why is the sky blue?', false],
+  ])('%j → %s', (prompt, about) => {
+    expect(isAboutSurfaceForm(prompt)).toBe(about);
   });
 });

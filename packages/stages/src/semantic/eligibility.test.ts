@@ -86,16 +86,32 @@ describe('semanticEligibility', () => {
     });
   });
 
-  it('follows the tenant: semantic off or cache off by default', () => {
+  it('follows the tenant: a request narrows its policy, never widens it', () => {
     expect(semanticEligibility(request(), { cache: { semantic: false } }).reason).toBe(
       'semantic-off',
     );
     expect(semanticEligibility(request(), { cache: { mode: 'off' } }).reason).toBe('cache-off');
-    expect(
-      semanticEligibility(request({ cache: { mode: 'read-write', semantic: true } }), {
-        cache: { semantic: false },
-      }).eligible,
-    ).toBe(true);
+    const asksForMore = request({ cache: { mode: 'read-write', semantic: true } });
+    expect(semanticEligibility(asksForMore, { cache: { semantic: false } }).reason).toBe(
+      'semantic-off',
+    );
+    expect(semanticEligibility(asksForMore, { cache: { mode: 'off' } }).reason).toBe('cache-off');
+    expect(semanticEligibility(request({ cache: { semantic: false } }), {}).reason).toBe(
+      'semantic-off',
+    );
+  });
+
+  it.each<[string, Patch]>([
+    [
+      'a prompt about its letters',
+      { body: { messages: [{ role: 'user', content: 'How many letters in Mississippi?' }] } },
+    ],
+    [
+      'a system prompt about punctuation',
+      { body: { messages: [{ role: 'system', content: 'Fix the punctuation.' }, user] } },
+    ],
+  ])('refuses %s (surface form)', (_case, patch) => {
+    expect(semanticEligibility(request(patch)).reason).toBe('surface-form');
   });
 
   it('embeds the last user message only', () => {
@@ -111,6 +127,14 @@ describe('semanticEligibility', () => {
     ['no system prompt', { body: { messages: [user] } }],
     ['another model', { body: { model: 'gpt-4o', messages: [system, user] } }],
     ['a token cap', { body: { max_tokens: 5, messages: [system, user] } }],
+    ['another temperature', { body: { temperature: 0.5, messages: [system, user] } }],
+    [
+      'other earlier turns',
+      {
+        body: { messages: [system, { ...user, content: 'Capital of Chile?' }, assistant, user] },
+        cache: { cacheable: true },
+      },
+    ],
   ])('puts %s in another scope', (_case, patch) => {
     const reference = semanticEligibility(request({ body: { messages: [system, user] } })).scope;
     expect(semanticEligibility(request(patch)).scope).not.toBe(reference);
@@ -123,5 +147,30 @@ describe('semanticEligibility', () => {
     );
     expect(a.scope).toBe(b.scope);
     expect(a.scope).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps earlier turns in the scope: "translate it" after cats is not after dogs', () => {
+    const turns = (topic: string) =>
+      request({
+        body: {
+          messages: [
+            { role: 'user', content: `Write a haiku about ${topic}` },
+            { role: 'assistant', content: 'A haiku.' },
+            { role: 'user', content: 'Translate it into French' },
+          ],
+        },
+        cache: { cacheable: true },
+      });
+    const cats = semanticEligibility(turns('cats'));
+    expect(cats).toMatchObject({ eligible: true, text: 'Translate it into French' });
+    expect(semanticEligibility(turns('dogs')).scope).not.toBe(cats.scope);
+  });
+
+  it('puts the caller’s extras (the effective routing) in the scope', () => {
+    const plain = semanticEligibility(request(), {});
+    expect(semanticEligibility(request(), {}, { routing: { mode: 'autopilot' } }).scope).not.toBe(
+      plain.scope,
+    );
+    expect(semanticEligibility(request(), {}, null).scope).toBe(plain.scope);
   });
 });

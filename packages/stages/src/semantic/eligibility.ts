@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { CacheControl, ChatMessage, RequestMessage, TenantPolicy } from '@asahi/contracts';
-import { canonicalJson } from '../canonical';
+import { canonicalJson, OUTPUT_FIELDS } from '../canonical';
 import { decideCache } from '../cache-policy';
+import { isAboutSurfaceForm } from './canonical-prompt';
 
 export type SemanticEligibilityReason =
-  'eligible' | 'cache-off' | 'semantic-off' | 'sampling' | 'multi-turn' | 'steps' | 'empty-prompt';
+  | 'eligible'
+  | 'cache-off'
+  | 'semantic-off'
+  | 'sampling'
+  | 'multi-turn'
+  | 'steps'
+  | 'empty-prompt'
+  | 'surface-form';
 
 export interface SemanticEligibility {
   eligible: boolean;
@@ -17,24 +25,27 @@ export interface SemanticEligibility {
   text: string;
   /**
    * Everything else that shapes the answer, hashed: model, system/developer messages, earlier
-   * turns, and the output-changing parameters. Store it with the vector and require equality on
-   * lookup, so different system prompts or models never share answers. Empty when not eligible.
+   * turns (user and assistant), the output-changing parameters and the caller's `extras`. Store
+   * it with the vector and require equality on lookup, so different system prompts, earlier
+   * turns or models never share answers. Empty when not eligible.
    */
   scope: string;
 }
-
-const SETTINGS = ['max_tokens', 'stop', 'presence_penalty', 'frequency_penalty'] as const;
 
 /**
  * Whether a request may use the semantic tier. Default on for single-turn requests (one user
  * message after optional system/developer messages) that do not sample; multi-turn and
  * sampling (temperature > 0 or top_p < 1) requests only when `cache.cacheable` is true.
- * `cache.semantic: false` (the request's, else the tenant's), cache mode `off` and declared
- * multi-step requests opt out.
+ * `cache.semantic: false` (the request's or the tenant's: a request narrows its tenant's policy,
+ * see `decideCache`), cache mode `off`, declared multi-step requests and prompts about their own
+ * surface form (`isAboutSurfaceForm`, in any message) opt out. `extras`: whatever else the caller
+ * knows changes the answer (the effective routing policy, aggressive optimization); it goes into
+ * the scope.
  */
 export function semanticEligibility(
   request: Pick<RequestMessage, 'body' | 'cache' | 'steps'>,
-  tenantDefault: Pick<TenantPolicy, 'cache'> | CacheControl = { mode: 'read-write' },
+  tenantDefault: Pick<TenantPolicy, 'cache'> | CacheControl = {},
+  extras: unknown = null,
 ): SemanticEligibility {
   const refuse = (reason: SemanticEligibilityReason, read = false, write = false) => ({
     eligible: false,
@@ -45,15 +56,14 @@ export function semanticEligibility(
     scope: '',
   });
   const cacheable = request.cache?.cacheable === true;
-  const tenantCache = 'cache' in tenantDefault ? tenantDefault.cache : tenantDefault;
-  if ((request.cache?.semantic ?? tenantCache.semantic) === false) return refuse('semantic-off');
+  // Sampling is judged below by the semantic rule (a seed does not make a paraphrase repeatable).
+  const { read, write, semantic } = decideCache({ cache: request.cache }, tenantDefault);
+  if (!semantic) return refuse('semantic-off');
   if (request.steps) return refuse('steps');
   const { temperature, top_p } = request.body;
   const sampling =
     (temperature !== undefined && temperature > 0) || (top_p !== undefined && top_p < 1);
   if (sampling && !cacheable) return refuse('sampling');
-  // Sampling is judged above by the semantic rule (a seed does not make a paraphrase repeatable).
-  const { read, write } = decideCache({ cache: request.cache }, tenantDefault);
   if (!read && !write) return refuse('cache-off');
   const messages = request.body.messages;
   const lastUser = findLastIndex(messages, (m) => m.role === 'user');
@@ -63,24 +73,32 @@ export function semanticEligibility(
   const singleTurn = before.every((m) => m.role === 'system' || m.role === 'developer');
   if (!singleTurn && !cacheable) return refuse('multi-turn', read, write);
   if (last.content.trim() === '') return refuse('empty-prompt', read, write);
+  if (messages.some((m) => isAboutSurfaceForm(m.content)))
+    return refuse('surface-form', read, write);
   return {
     eligible: true,
     reason: 'eligible',
     read,
     write,
     text: last.content,
-    scope: scopeOf(request.body, before, last),
+    scope: scopeOf(request.body, before, last, extras),
   };
 }
 
-function scopeOf(body: RequestMessage['body'], before: ChatMessage[], last: ChatMessage): string {
+function scopeOf(
+  body: RequestMessage['body'],
+  before: ChatMessage[],
+  last: ChatMessage,
+  extras: unknown,
+): string {
+  // Every field that changes the output (the model included), except the messages themselves.
   const settings: Record<string, unknown> = {};
-  for (const field of SETTINGS) settings[field] = body[field];
+  for (const field of OUTPUT_FIELDS) if (field !== 'messages') settings[field] = body[field];
   const material = {
-    model: body.model,
     context: before.map((m) => ({ role: m.role, content: m.content, name: m.name })),
     name: last.name,
     settings,
+    extras,
   };
   return createHash('sha256').update(canonicalJson(material)).digest('hex');
 }

@@ -1,4 +1,4 @@
-export { canonicalPrompt } from './canonical-prompt';
+export { canonicalPrompt, isAboutSurfaceForm } from './canonical-prompt';
 export { verifyNearMiss, DEFAULT_VERIFY_OPTIONS } from './near-miss.verify';
 export type { NearMissReason, Verification, VerifyOptions } from './near-miss.verify';
 export { decideSemanticHit, DEFAULT_SEMANTIC_POLICY } from './semantic-decision';

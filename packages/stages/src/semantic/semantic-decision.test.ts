@@ -82,6 +82,37 @@ describe('decideSemanticHit', () => {
         similarity: 0.999,
       },
     ],
+    [
+      'a prompt about commas that differs only in commas',
+      false,
+      'surface-form',
+      {
+        query: 'Count the commas in: a b c',
+        candidate: 'Count the commas in: a, b, c',
+        similarity: 0.999,
+      },
+    ],
+    [
+      'a prompt about capital letters that differs only in case',
+      false,
+      'surface-form',
+      {
+        query: "How many capital letters in 'hello world'",
+        candidate: "how many capital letters in 'HeLLo World'",
+        similarity: 0.999,
+      },
+    ],
+    [
+      'a translation equal up to case (the answer copies the case)',
+      false,
+      'below-threshold',
+      {
+        taskType: 'translation',
+        query: 'Translate into French: i love paris',
+        candidate: 'Translate into French: I love Paris',
+        similarity: 0.9,
+      },
+    ],
   ])('%s → hit %s (%s)', (_case, hit, reason, patch) => {
     expect(decide(patch)).toMatchObject({ hit, reason });
   });

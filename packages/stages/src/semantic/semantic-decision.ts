@@ -1,5 +1,5 @@
 import type { TaskType, WrongAnswerCost } from '@asahi/contracts';
-import { canonicalPrompt } from './canonical-prompt';
+import { canonicalPrompt, isAboutSurfaceForm } from './canonical-prompt';
 import { verifyNearMiss, type NearMissReason } from './near-miss.verify';
 
 export interface CostLevel {
@@ -24,7 +24,10 @@ export interface SemanticPolicy {
    * half of this): the more a rewording changes, the closer it must embed.
    */
   similarityPerTopicShare: number;
-  /** Task types whose canonical form (case and punctuation folded) may be matched. */
+  /**
+   * Task types whose canonical form (case and punctuation folded) may be matched. Not those whose
+   * answer copies the prompt's words (translation, extraction): there the case is in the answer.
+   */
   canonicalTaskTypes: readonly TaskType[];
 }
 
@@ -57,15 +60,7 @@ export const DEFAULT_SEMANTIC_POLICY: SemanticPolicy = {
     high: { similarityOffset: 0.03, maxTopicShare: 0.2 },
   },
   similarityPerTopicShare: 0.1,
-  canonicalTaskTypes: [
-    'qa',
-    'chat',
-    'reasoning',
-    'classification',
-    'summarization',
-    'extraction',
-    'translation',
-  ],
+  canonicalTaskTypes: ['qa', 'chat', 'reasoning', 'classification', 'summarization'],
 };
 
 export interface SemanticHitInput {
@@ -91,6 +86,7 @@ export type SemanticDecisionReason =
   | 'canonical-match'
   | 'verified-similar'
   | 'scope-mismatch'
+  | 'surface-form'
   | 'task-disabled'
   | 'below-threshold'
   | `near-miss:${NearMissReason}`;
@@ -105,7 +101,9 @@ export interface SemanticDecision {
 
 /**
  * Whether a cached answer to `candidate` may be served for `query`. In order: the scopes must
- * be equal; an equal canonical form is a hit (where the task type allows it); otherwise the
+ * be equal; neither prompt may be about its surface form (commas, letter case, spelling…: what
+ * both the canonical form and embeddings ignore is then the question); an equal canonical form
+ * is a hit (where the task type allows it); otherwise the
  * similarity must reach the task type's threshold for the cost of a wrong answer, the
  * candidate must pass near-miss verification, and differing topic words raise the bar.
  */
@@ -113,6 +111,8 @@ export function decideSemanticHit(input: SemanticHitInput): SemanticDecision {
   const policy: SemanticPolicy = { ...DEFAULT_SEMANTIC_POLICY, ...input.policy };
   if (input.scopes && input.scopes.query !== input.scopes.candidate)
     return { hit: false, reason: 'scope-mismatch' };
+  if (isAboutSurfaceForm(input.query) || isAboutSurfaceForm(input.candidate))
+    return { hit: false, reason: 'surface-form' };
   if (
     policy.canonicalTaskTypes.includes(input.taskType) &&
     canonicalPrompt(input.query) === canonicalPrompt(input.candidate)

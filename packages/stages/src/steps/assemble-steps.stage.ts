@@ -57,15 +57,24 @@ export function assembleStepsResult(
 
 /**
  * The terminal result of a step flow that cannot finish: `expired` (`deadline_exceeded`) once the
- * deadline has passed, else `failed` with code `step_failed` naming the step and its cause
- * (`internal` when the steps all ran but their assembly failed).
+ * deadline has passed; `failed` with `unavailable` (retryable: try again later) when the step's
+ * model and every fallback had an open circuit breaker until past the deadline; else `failed`
+ * with `step_failed` naming the step and its cause (`internal` when the steps all ran but their
+ * assembly failed). `causeCode` is the code of the error that ended the step, when known.
  */
 export function stepFailureResult(
   request: RequestMessage,
-  failure: { stepId: string | null; cause: string; attempts: number; now: number },
+  failure: {
+    stepId: string | null;
+    cause: string;
+    causeCode?: string | undefined;
+    attempts: number;
+    now: number;
+  },
 ): ResultMessage {
   const expired = Date.parse(request.deadlineAt) <= failure.now;
   const where = failure.stepId === null ? 'Assembling the steps' : `Step "${failure.stepId}"`;
+  const unavailable = failure.stepId !== null && failure.causeCode === 'unavailable';
   return buildResult(request, {
     status: expired ? 'expired' : 'failed',
     completedAt: failure.now,
@@ -80,9 +89,9 @@ export function stepFailureResult(
           retryable: false,
         }
       : {
-          code: failure.stepId === null ? 'internal' : 'step_failed',
+          code: unavailable ? 'unavailable' : failure.stepId === null ? 'internal' : 'step_failed',
           message: `${where} failed: ${failure.cause}`.slice(0, 500),
-          retryable: false,
+          retryable: unavailable,
         },
   });
 }

@@ -75,7 +75,7 @@ describe('decomposeRequest (conservative: null unless clearly safe)', () => {
 
   const translate = `Summarize this text, then translate the summary to German: ${DOC}`;
   it.each([
-    ['optimization off (the default)', asking(translate, { optimization: undefined })],
+    ['optimization off on the request', asking(translate, { optimization: 'off' })],
     [
       'a system prompt it would lose',
       asking(translate, {
@@ -125,6 +125,27 @@ describe('decomposeRequest (conservative: null unless clearly safe)', () => {
     expect(decomposeRequest(request)).toBeNull();
   });
 
+  // The mode is resolved as token optimization resolves it: request, then tenant, then the
+  // platform default (safe).
+  it.each([
+    ['request unset, no tenant policy → platform default safe', undefined, undefined, true],
+    ['request unset, tenant off', undefined, 'off', false],
+    ['request unset, tenant safe', undefined, 'safe', true],
+    ['request safe wins over tenant off', 'safe', 'off', true],
+    ['request off wins over tenant aggressive', 'off', 'aggressive', false],
+  ] as const)('%s', (_l, requested, tenant, decomposed) => {
+    const request = asking(translate, { optimization: requested });
+    const policy = tenant === undefined ? undefined : { optimization: tenant };
+    expect(decomposeRequest(request, policy) !== null).toBe(decomposed);
+  });
+  it('only aggressive (however resolved) condenses a document for a question', () => {
+    const question = asking(`Read this document and answer: Why?\n\n${DOC}`, {
+      optimization: undefined,
+    });
+    expect(decomposeRequest(question, { optimization: 'safe' })).toBeNull();
+    expect(decomposeRequest(question, { optimization: 'aggressive' })?.steps).toHaveLength(2);
+  });
+
   it('recognises the translate form with "this text … to German"', () => {
     expect(decomposeRequest(asking(translate))?.steps[1]!.template).toMatch(/into German\./);
     expect(DOC.length).toBeGreaterThan(MIN_CONDENSE_CHARS);
@@ -147,6 +168,16 @@ describe('planSteps', () => {
     ],
   ])('%s → %s', (_l, request, kind) => {
     expect(planSteps(request, NOW).kind).toBe(kind);
+  });
+  it('decomposes under the tenant policy when the request sets no mode', () => {
+    const request = asking(`Summarize this text, then translate the summary to German: ${DOC}`, {
+      optimization: undefined,
+    });
+    expect(planSteps(request, NOW, { optimization: 'off' }).kind).toBe('none');
+    expect(planSteps(request, NOW, { optimization: 'safe' })).toMatchObject({
+      kind: 'flow',
+      decomposed: true,
+    });
   });
   it('ends an invalid DAG as a failed result with invalid_request', () => {
     const plan = planSteps(

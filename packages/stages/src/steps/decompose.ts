@@ -1,4 +1,5 @@
-import type { RequestMessage, Step, StepsRequest } from '@asahi/contracts';
+import type { RequestMessage, Step, StepsRequest, TenantPolicy } from '@asahi/contracts';
+import { resolveOptimizationMode } from '../tokens/token-policy';
 
 /** Below this a document is cheap to read whole; condensing it first would not pay off. */
 export const MIN_CONDENSE_CHARS = 4_000;
@@ -14,7 +15,8 @@ const DOCUMENT_THEN_QUESTION =
  * Turns a common multi-step prompt into declared steps, or returns null. Conservative by design:
  * only a single user message (no system prompt to lose), only parameters that steps carry over
  * (no stop or penalties), only deterministic requests unless marked cacheable, and only when the
- * tenant opted into optimization. Recognised forms:
+ * optimization mode allows it — the request's own, else the tenant's, else the platform default
+ * (`resolveOptimizationMode`, as token optimization resolves it). Recognised forms:
  *
  * - "Summarize the following document and then translate the summary into French: <doc>"
  *   (optimization `safe` or `aggressive`) → summarize → translate. The split is what the prompt
@@ -23,10 +25,13 @@ const DOCUMENT_THEN_QUESTION =
  *   with a long document (optimization `aggressive` only: answering from notes can lose detail)
  *   → notes (shared by every question over the document) → answer.
  */
-export function decomposeRequest(request: RequestMessage): StepsRequest | null {
+export function decomposeRequest(
+  request: RequestMessage,
+  policy?: Pick<TenantPolicy, 'optimization'>,
+): StepsRequest | null {
   if (request.steps) return null;
-  const mode = request.optimization;
-  if (mode !== 'safe' && mode !== 'aggressive') return null;
+  const mode = resolveOptimizationMode(request.optimization, policy);
+  if (mode === 'off') return null;
   const { body } = request;
   if (body.messages.length !== 1 || body.messages[0]!.role !== 'user') return null;
   if (body.stop !== undefined || body.presence_penalty || body.frequency_penalty) return null;

@@ -1,4 +1,4 @@
-import type { RequestMessage, ResultMessage } from '@asahi/contracts';
+import type { RequestMessage, ResultMessage, TenantPolicy } from '@asahi/contracts';
 import { buildResult } from '../result-builder';
 import { decomposeRequest } from './decompose';
 import { planFlowTree, validateSteps } from './step-graph';
@@ -19,9 +19,16 @@ export type StepsPlan =
       decomposed: boolean;
     };
 
-/** Decides whether a request runs as steps: its declared steps, else a safe decomposition. */
-export function planSteps(request: RequestMessage, now: number): StepsPlan {
-  const steps = request.steps ?? decomposeRequest(request);
+/**
+ * Decides whether a request runs as steps: its declared steps, else a safe decomposition (under
+ * the optimization mode the request, else the tenant's `policy`, else the platform default sets).
+ */
+export function planSteps(
+  request: RequestMessage,
+  now: number,
+  policy?: Pick<TenantPolicy, 'optimization'>,
+): StepsPlan {
+  const steps = request.steps ?? decomposeRequest(request, policy);
   if (!steps) return { kind: 'none' };
   const checked = validateSteps(steps);
   if (!checked.ok) {

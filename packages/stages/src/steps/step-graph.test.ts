@@ -43,42 +43,128 @@ describe('validateSteps rejects what cannot run', () => {
 
 describe('validateSteps accepts DAGs and orders them dependencies first', () => {
   it.each([
-    ['one step', [step('only')], ['only'], 'only'],
+    ['one step', [step('only')], undefined, ['only'], 'only'],
     [
-      'summarize → translate → extract',
-      [step('extract', ['translate']), step('translate', ['summarize']), step('summarize')],
+      // Declared out of order; the last declared step is the default output.
+      'summarize → translate → extract, output by default',
+      [step('translate', ['summarize']), step('summarize'), step('extract', ['translate'])],
+      undefined,
       ['summarize', 'translate', 'extract'],
-      'summarize', // the last declared step is the default output
+      'extract',
+    ],
+    [
+      'summarize → translate → extract, output named (not the last declared)',
+      [step('extract', ['translate']), step('translate', ['summarize']), step('summarize')],
+      'extract',
+      ['summarize', 'translate', 'extract'],
+      'extract',
     ],
     [
       'a diamond',
       [step('s'), step('a', ['s']), step('b', ['s']), step('c', ['a', 'b'])],
+      undefined,
       ['s', 'a', 'b', 'c'],
       'c',
     ],
-  ])('%s', (_label, steps, order, output) => {
-    const request = _label.startsWith('summarize') ? dag(steps, 'extract') : dag(steps);
-    const checked = validateSteps(request);
+  ])('%s', (_label, steps, named, order, output) => {
+    const checked = validateSteps(dag(steps, named));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
     expect(checked.graph.order).toEqual(order);
-    expect(checked.graph.output).toBe(_label.startsWith('summarize') ? 'extract' : output);
+    expect(checked.graph.output).toBe(output);
   });
 });
 
-/** Every step must run below (before) every step that depends on it. */
+/**
+ * The tree is a valid flow for the DAG: the root's one child is the output step, every step is
+ * listed exactly once (it runs once), and every step runs below (before) every step that
+ * depends on it.
+ */
 function assertTreeRespectsDag(graph: StepGraph, tree: Map<string | null, string[]>) {
+  expect(tree.get(null)).toEqual([graph.output]);
+  const listed = [...tree.values()].flat();
+  expect([...listed].sort()).toEqual([...graph.order].sort()); // each step exactly once
   const parent = new Map<string, string | null>();
   for (const [p, kids] of tree) for (const k of kids) parent.set(k, p);
-  expect([...parent.keys()].sort()).toEqual([...graph.order].sort()); // each step exactly once
   const ancestors = (id: string) => {
     const out: string[] = [];
-    for (let p = parent.get(id); p; p = parent.get(p)) out.push(p);
+    for (let p = parent.get(id); p; p = parent.get(p)) {
+      out.push(p);
+      if (out.length > graph.order.length) throw new Error(`${id} is on a cycle, not the tree`);
+    }
     return out;
   };
   for (const [id, s] of graph.steps)
     for (const dep of s.dependsOn) expect(ancestors(dep), `${dep} under ${id}`).toContain(id);
 }
+
+describe('assertTreeRespectsDag (the checker the layout tests rely on)', () => {
+  const checked = validateSteps(dag([step('a'), step('b', ['a']), step('c', ['b'])]));
+  if (!checked.ok) throw new Error(checked.reason);
+  const tree = (entries: [string | null, string[]][]) => new Map(entries);
+  it.each([
+    [
+      'a step listed twice',
+      [
+        [null, ['c']],
+        ['c', ['b']],
+        ['b', ['a']],
+        ['a', ['b']],
+      ],
+    ],
+    [
+      'a step listed under two parents',
+      [
+        [null, ['c']],
+        ['c', ['b', 'a']],
+        ['b', ['a']],
+      ],
+    ],
+    [
+      'a missing step',
+      [
+        [null, ['c']],
+        ['c', ['b']],
+      ],
+    ],
+    [
+      'a step above the step that reads it',
+      [
+        [null, ['c']],
+        ['c', ['a']],
+        ['a', ['b']],
+      ],
+    ],
+    [
+      'a root that is not the output step',
+      [
+        [null, ['b']],
+        ['b', ['a']],
+        ['a', ['c']],
+      ],
+    ],
+    [
+      'a cycle cut off from the root',
+      [
+        [null, ['c']],
+        ['b', ['a']],
+        ['a', ['b']],
+      ],
+    ],
+  ] as [string, [string | null, string[]][]][])('rejects %s', (_l, entries) => {
+    expect(() => assertTreeRespectsDag(checked.graph, tree(entries))).toThrow();
+  });
+  it('accepts the chain laid out below its consumers', () => {
+    assertTreeRespectsDag(
+      checked.graph,
+      tree([
+        [null, ['c']],
+        ['c', ['b']],
+        ['b', ['a']],
+      ]),
+    );
+  });
+});
 
 describe('planFlowTree lays a DAG out as a tree of jobs', () => {
   const plan = (steps: Step[]) => {

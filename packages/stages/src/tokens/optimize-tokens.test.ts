@@ -159,12 +159,25 @@ describe('optimizeTokens', () => {
 
 describe('resolveOptimizationMode', () => {
   it.each([
+    // [request, tenant's stored optimization, resolved]
     [undefined, undefined, 'safe'],
     [undefined, 'off', 'off'],
     [undefined, 'aggressive', 'aggressive'],
     ['off', 'aggressive', 'off'],
+    // The bare form sets a default, no ceiling: a request may still opt in.
     ['aggressive', 'safe', 'aggressive'],
-  ] as const)('request %s, tenant %s → %s', (requested, tenant, expected) => {
+    [undefined, { mode: 'aggressive' }, 'aggressive'],
+    // maxMode is a ceiling: a request cannot escalate past it…
+    ['aggressive', { maxMode: 'safe' }, 'safe'],
+    ['aggressive', { mode: 'off', maxMode: 'off' }, 'off'],
+    ['safe', { maxMode: 'off' }, 'off'],
+    // …nor can the platform default.
+    [undefined, { maxMode: 'off' }, 'off'],
+    // …but any request may ask for less.
+    ['off', { mode: 'safe', maxMode: 'aggressive' }, 'off'],
+    ['safe', { mode: 'aggressive', maxMode: 'aggressive' }, 'safe'],
+    ['aggressive', { mode: 'safe', maxMode: 'aggressive' }, 'aggressive'],
+  ] as const)('request %s, tenant %j → %s', (requested, tenant, expected) => {
     expect(resolveOptimizationMode(requested, tenant ? { optimization: tenant } : undefined)).toBe(
       expected,
     );

@@ -11,9 +11,10 @@ import { DEFAULT_FEW_SHOT_KEEP, selectFewShotStrategy } from './few-shot.strateg
 import { DEFAULT_HISTORY_BUDGET_TOKENS, trimHistoryStrategy } from './trim-history.strategy';
 import { dedupeBlocksStrategy } from './dedupe-blocks.strategy';
 import { rightSizeMaxTokensStrategy } from './max-tokens.strategy';
-import { createTokenCounter } from './token-count';
+import { createTokenCounter, type TokenCounter } from './token-count';
 import {
   RISK_ORDER,
+  type CompletionTarget,
   type StrategyContext,
   type StrategyName,
   type StrategyRisk,
@@ -59,6 +60,13 @@ export interface TokenOptimizationOptions {
   fewShotKeep?: number;
   /** Detected or declared task, for `right-size-max-tokens`. */
   taskType?: TaskType;
+  /**
+   * The model the request will run on, for `right-size-max-tokens` (its window and whether it
+   * takes max_tokens). Absent: the model is unknown, and only a caller's max_tokens is lowered.
+   */
+  target?: CompletionTarget;
+  /** A counter for `model` to reuse across the calls of one request (its memo is kept). */
+  counter?: TokenCounter;
 }
 
 export interface StrategyStep {
@@ -103,29 +111,29 @@ function keepsInvariants(before: ChatRequest, after: ChatRequest): boolean {
   return true;
 }
 
-/**
- * Runs the strategies the mode allows, in order, and reports prompt tokens before and after.
- * Pure and deterministic; running it on its own output changes nothing.
- */
-export function optimizeTokens(
-  body: ChatRequest,
-  options: TokenOptimizationOptions,
-): TokenOptimization {
-  const counter = createTokenCounter(options.model ?? body.model);
-  const ctx: StrategyContext = {
+function contextOf(options: TokenOptimizationOptions, counter: TokenCounter): StrategyContext {
+  return {
     counter,
     historyBudgetTokens: options.historyBudgetTokens ?? DEFAULT_HISTORY_BUDGET_TOKENS,
     fewShotKeep: options.fewShotKeep ?? DEFAULT_FEW_SHOT_KEEP,
     taskType: options.taskType,
+    target: options.target,
   };
-  const original = counter.messages(body.messages);
-  let current = body;
-  let tokens = original;
-  const steps: StrategyStep[] = [];
-  for (const strategy of allowedStrategies(options.mode)) {
+}
+
+/** Runs `strategies` over `from.body` in order, appending to its report and steps. */
+function runStrategies(
+  from: TokenOptimization,
+  strategies: readonly TokenStrategy[],
+  ctx: StrategyContext,
+): TokenOptimization {
+  let current = from.body;
+  let tokens = from.report.optimized;
+  const steps = [...from.steps];
+  for (const strategy of strategies) {
     const result = strategy.apply(current, ctx);
     if (!result.applied || !keepsInvariants(current, result.body)) continue;
-    const after = counter.messages(result.body.messages);
+    const after = ctx.counter.messages(result.body.messages);
     // BPE is not monotonic: a rewrite can, rarely, tokenize longer. Then it is not worth it.
     if (strategy.affects === 'prompt' && after > tokens) continue;
     steps.push({ name: strategy.name, risk: strategy.risk, savedTokens: tokens - after });
@@ -134,8 +142,60 @@ export function optimizeTokens(
   }
   return {
     body: current,
-    report: { original, optimized: tokens, strategies: steps.map((s) => s.name) },
+    report: {
+      original: from.report.original,
+      optimized: tokens,
+      strategies: steps.map((s) => s.name),
+    },
     steps,
-    maxTokens: { before: body.max_tokens, after: current.max_tokens },
+    maxTokens: { before: from.maxTokens.before, after: current.max_tokens },
   };
+}
+
+const counterOf = (body: ChatRequest, options: TokenOptimizationOptions) =>
+  options.counter ?? createTokenCounter(options.model ?? body.model);
+
+/**
+ * The prompt strategies the mode allows (every one but `right-size-max-tokens`), for a caller
+ * that routes on the optimized prompt before sizing the completion with `rightSizeCompletion`.
+ */
+export function optimizePrompt(
+  body: ChatRequest,
+  options: TokenOptimizationOptions,
+): TokenOptimization {
+  const counter = counterOf(body, options);
+  const original = counter.messages(body.messages);
+  const start: TokenOptimization = {
+    body,
+    report: { original, optimized: original, strategies: [] },
+    steps: [],
+    maxTokens: { before: body.max_tokens, after: body.max_tokens },
+  };
+  const prompt = allowedStrategies(options.mode).filter((s) => s.affects === 'prompt');
+  return runStrategies(start, prompt, contextOf(options, counter));
+}
+
+/** The completion strategies the mode allows, on an `optimizePrompt` result, for `options.target`. */
+export function rightSizeCompletion(
+  prompt: TokenOptimization,
+  options: TokenOptimizationOptions,
+): TokenOptimization {
+  const counter = counterOf(prompt.body, options);
+  const completion = allowedStrategies(options.mode).filter((s) => s.affects === 'completion');
+  return runStrategies(prompt, completion, contextOf(options, counter));
+}
+
+/**
+ * Runs the strategies the mode allows, in order, and reports prompt tokens before and after.
+ * Pure and deterministic; running it on its own output changes nothing.
+ */
+export function optimizeTokens(
+  body: ChatRequest,
+  options: TokenOptimizationOptions,
+): TokenOptimization {
+  const counter = counterOf(body, options);
+  return rightSizeCompletion(optimizePrompt(body, { ...options, counter }), {
+    ...options,
+    counter,
+  });
 }

@@ -18,6 +18,19 @@ export type StrategyName =
   | 'dedupe-blocks'
   | 'right-size-max-tokens';
 
+/** The model a request will run on, as `right-size-max-tokens` needs to know it. */
+export interface CompletionTarget {
+  /** Prompt plus completion tokens the model holds. */
+  contextWindow: number;
+  /**
+   * Whether the model takes `max_tokens` (the registry's `sampling` capability). OpenAI rejects
+   * it for reasoning models, whose budget also covers their hidden reasoning.
+   */
+  acceptsMaxTokens: boolean;
+  /** Counts in the model's own tokenizer, which may not be the request's. */
+  counter: TokenCounter;
+}
+
 export interface StrategyContext {
   counter: TokenCounter;
   /** Prompt-token budget `trim-history` trims the conversation to. */
@@ -26,6 +39,8 @@ export interface StrategyContext {
   fewShotKeep: number;
   /** The detected or declared task; `right-size-max-tokens` needs it. */
   taskType?: TaskType | undefined;
+  /** The routed model; without it `right-size-max-tokens` only lowers the caller's max_tokens. */
+  target?: CompletionTarget | undefined;
 }
 
 export interface StrategyResult {

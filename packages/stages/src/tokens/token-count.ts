@@ -1,7 +1,8 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
-import { findModel, type ChatMessage, type ModelInfo } from '@asahi/contracts';
+import { MODEL_CATALOG, type ChatMessage, type ModelInfo } from '@asahi/contracts';
+import { findModelEntry } from '../routing/model-lookup';
 
 export type TokenEncoding = ModelInfo['encoding'];
 
@@ -15,8 +16,9 @@ const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING_TOKENS = 3;
 
+/** The catalog's encoding for a model id, snapshot ids (`gpt-3.5-turbo-0125`) included. */
 export function encodingForModel(model: string): TokenEncoding {
-  return findModel(model)?.encoding ?? FALLBACK_ENCODING;
+  return findModelEntry(MODEL_CATALOG, model)?.encoding ?? FALLBACK_ENCODING;
 }
 
 /** Building an encoder parses ~200k ranks (hundreds of ms), so each is built once, on first use. */
@@ -78,4 +80,27 @@ export function createTokenCounter(model: string): TokenCounter {
 export function countTokens(input: string | readonly CountableMessage[], model: string): number {
   if (typeof input === 'string') return countText(input, encodingForModel(model));
   return createTokenCounter(model).messages(input);
+}
+
+/**
+ * Counters for one request across models: the prompt is counted once per encoding, since the
+ * registry mixes tokenizers (cl100k_base for gpt-3.5-turbo, o200k_base for the rest) and the
+ * same text can differ by half between them. `seed` is reused for its own encoding.
+ */
+export function createTokenCounters(seed?: TokenCounter): {
+  forModel(model: string): TokenCounter;
+} {
+  const counters = new Map<TokenEncoding, TokenCounter>();
+  if (seed) counters.set(seed.encoding, seed);
+  return {
+    forModel(model) {
+      const encoding = encodingForModel(model);
+      let counter = counters.get(encoding);
+      if (!counter) {
+        counter = createTokenCounter(model);
+        counters.set(encoding, counter);
+      }
+      return counter;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { OptimizationMode, TenantPolicy } from '@asahi/contracts';
+import type { OptimizationMode, TenantOptimization, TenantPolicy } from '@asahi/contracts';
 
 /**
  * Used when neither the request nor the tenant says: `safe` only removes whitespace and text the
@@ -6,10 +6,27 @@ import type { OptimizationMode, TenantPolicy } from '@asahi/contracts';
  */
 export const DEFAULT_OPTIMIZATION_MODE: OptimizationMode = 'safe';
 
-/** The request's own mode wins, then the tenant's policy, then the platform default. */
+const ORDER: readonly OptimizationMode[] = ['off', 'safe', 'aggressive'];
+
+/** The tenant's optimization block; the original bare-mode form is `{ mode }`, no ceiling. */
+export function tenantOptimizationOf(
+  tenant?: Pick<TenantPolicy, 'optimization'>,
+): TenantOptimization {
+  const stored = tenant?.optimization;
+  return typeof stored === 'string' ? { mode: stored } : (stored ?? {});
+}
+
+/**
+ * The request's own mode, else the tenant's `mode`, else the platform default — never above
+ * the tenant's `maxMode` (default `aggressive`): a request may always ask for less, and for
+ * more only as far as the tenant allows.
+ */
 export function resolveOptimizationMode(
   requested: OptimizationMode | undefined,
   tenant?: Pick<TenantPolicy, 'optimization'>,
 ): OptimizationMode {
-  return requested ?? tenant?.optimization ?? DEFAULT_OPTIMIZATION_MODE;
+  const policy = tenantOptimizationOf(tenant);
+  const wanted = requested ?? policy.mode ?? DEFAULT_OPTIMIZATION_MODE;
+  const ceiling = policy.maxMode ?? 'aggressive';
+  return ORDER.indexOf(wanted) > ORDER.indexOf(ceiling) ? ceiling : wanted;
 }

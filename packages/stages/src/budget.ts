@@ -3,7 +3,8 @@ export type Budgeted<T> =
 
 /**
  * Runs optional work under a strict time budget. The stages that use it (enrichment, semantic
- * lookup) are optimizations: when they are slow or down the request goes on without them.
+ * lookup) are optimizations: when they are slow or down the request goes on without them. A late
+ * answer (or failure) of the work is dropped.
  */
 export async function withinBudget<T>(
   work: () => Promise<T>,
