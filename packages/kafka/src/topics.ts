@@ -18,8 +18,10 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length === 0) return;
+    // Not waitForLeaders: kafkajs's own wait bails on "This server does not host this
+    // topic-partition", which a fresh KRaft broker answers for a moment after creation.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic,
         numPartitions: options.partitions ?? 6,
@@ -33,9 +35,8 @@ export async function ensureTopics(
 }
 
 /**
- * createTopics' waitForLeaders can return before every broker answers metadata for the new
- * topic ("This server does not host this topic-partition" right after, seen on a fresh broker),
- * so wait until metadata shows a leader for every partition.
+ * Waits until metadata shows a leader for every partition of the new topics, retrying through
+ * the errors a broker answers while it is still loading them (unknown topic-partition, no leader).
  */
 async function waitForMetadata(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -82,8 +82,15 @@ describe('local infra (integration)', { timeout: TIMEOUT }, () => {
     await admin.connect();
     await admin.createTopics({
       topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    // A fresh broker may answer "does not host this topic-partition" for a moment: poll for a
+    // leader (kafkajs's own waitForLeaders gives up on that error).
+    for (let tries = 0; tries < 150; tries++) {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+      if (meta?.topics[0]?.partitions.every((p) => p.leader >= 0)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await admin.disconnect();
 
     const producer = kafka.producer();
