@@ -21,7 +21,13 @@ import {
 } from '../eval/cli-input';
 import { parsePairRows, parsePromptRows } from '../eval/data-formats';
 import { withConcurrency } from './stats';
-import { scoreRun, summaryLines, type Answered } from './savings/score';
+import {
+  diffCounts,
+  scoreRun,
+  semanticOutcomes,
+  summaryLines,
+  type Answered,
+} from './savings/score';
 import { BENCH_TEMPLATE, buildWorkload, DEFAULT_WORKLOAD } from './savings/workload';
 
 /** Flags and input files, validated before anything starts: bad input exits 2 (see cli-input). */
@@ -88,6 +94,7 @@ try {
   const report: Record<string, unknown> = {};
   const summaries: string[] = [];
   for (const tenant of Object.keys(TENANTS)) {
+    const lookupsBefore = await semanticLookups(stack.apps.pipeline!.url);
     const answers: Answered[] = [];
     const t0 = performance.now();
     const { errors } = await withConcurrency(input.concurrency, workload.length, async (i) => {
@@ -108,8 +115,10 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     const done = answers.filter(Boolean);
     const scored = scoreRun(done);
-    report[tenant] = { errors, seconds: Math.round(seconds), ...scored };
+    const lookups = diffCounts(await semanticLookups(stack.apps.pipeline!.url), lookupsBefore);
+    report[tenant] = { errors, seconds: Math.round(seconds), ...scored, semanticLookups: lookups };
     summaries.push(...summaryLines(tenant, scored));
+    summaries.push(`  semantic tier outcomes (pipeline metrics): ${JSON.stringify(lookups)}`);
     log(`${tenant}: ${done.length} answered, ${errors} errors in ${Math.round(seconds)} s`);
   }
   console.log(JSON.stringify(report, null, 2));
@@ -119,6 +128,12 @@ try {
   await db.close();
   await database.drop();
   if (infra.started.length > 0) await infraDown({ only: infra.started, log });
+}
+
+/** `asahi_cache_lookups_total{tier="semantic"}` by outcome, scraped from the pipeline. */
+async function semanticLookups(pipelineUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${pipelineUrl}/metrics`)).text();
+  return semanticOutcomes(text);
 }
 
 /** The template and user features the enriched requests read, for every tenant, via the API. */

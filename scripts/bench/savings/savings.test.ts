@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../eval/cli-input';
-import { scoreRun, type Answered } from './score';
+import { diffCounts, scoreRun, semanticOutcomes, type Answered } from './score';
 import {
   buildWorkload,
   DEFAULT_WORKLOAD,
@@ -184,5 +184,21 @@ describe('scoreRun', () => {
     expect(r.hits).toMatchObject({ semantic: 2, exact: 2 });
     expect(r.savingsPercent).toBe(50);
     expect(r.tokenReductionPercent).toBe(20);
+  });
+});
+
+describe('semantic-tier outcomes from the pipeline metrics', () => {
+  const text = [
+    '# HELP asahi_cache_lookups_total Cache lookups',
+    'asahi_cache_lookups_total{tier="exact",outcome="hit"} 7',
+    'asahi_cache_lookups_total{tier="semantic",outcome="hit"} 3',
+    'asahi_cache_lookups_total{tier="semantic",outcome="timeout"} 2',
+    'asahi_cache_lookups_total{outcome="miss",tier="semantic"} 10',
+  ].join('\n');
+  it('counts only the semantic tier, by outcome, whatever the label order', () => {
+    expect(semanticOutcomes(text)).toEqual({ hit: 3, timeout: 2, miss: 10 });
+  });
+  it('diffs two scrapes; an outcome first seen in the second counts from 0', () => {
+    expect(diffCounts({ hit: 5, timeout: 1 }, { hit: 3 })).toEqual({ hit: 2, timeout: 1 });
   });
 });

@@ -122,3 +122,23 @@ export function summaryLines(name: string, r: ReturnType<typeof scoreRun>): stri
     `  added latency ms p50/p99: prepare ${lat(r.addedLatencyMs.prepare)}, semantic ${lat(r.addedLatencyMs.semantic)}, tokens ${lat(r.addedLatencyMs.tokens)}, enrichment ${lat(r.addedLatencyMs.enrichment)}`,
   ];
 }
+
+/** Semantic-tier lookup counts by outcome from a Prometheus text exposition. */
+export function semanticOutcomes(metricsText: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const line = /^asahi_cache_lookups_total\{([^}]*)\} (\S+)$/gm;
+  for (const [, labels = '', value = '0'] of metricsText.matchAll(line)) {
+    if (!/tier="semantic"/.test(labels)) continue;
+    const outcome = /outcome="([^"]+)"/.exec(labels)?.[1] ?? 'unknown';
+    counts[outcome] = (counts[outcome] ?? 0) + Number(value);
+  }
+  return counts;
+}
+
+/** after − before, per key (counters only grow; a key absent before counts from 0). */
+export function diffCounts(
+  after: Record<string, number>,
+  before: Record<string, number>,
+): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
