@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Step, StepJobReturn, StepsRequest } from '@asahi/contracts';
+import type { StepJobReturn, StepsRequest } from '@asahi/contracts';
 import { readInfraEndpoints } from '@asahi/local-infra';
 import { createRedisConnection, type Redis } from '@asahi/queue';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter';
@@ -10,6 +10,7 @@ import {
   setupStepsFixture,
   type StepsFixture,
 } from './steps.fixture';
+import { EXTRACT, SUMMARIZE, TRANSLATE } from './steps.fixture';
 import { assembleJobId, stepJobId } from './steps-flow';
 
 /**
@@ -31,17 +32,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-const SUMMARIZE: Step = { id: 'summarize', template: 'Summarize: {{input}}', dependsOn: [] };
-const TRANSLATE: Step = {
-  id: 'translate',
-  template: 'Translate into French: {{steps.summarize}}',
-  dependsOn: ['summarize'],
-};
-const EXTRACT: Step = {
-  id: 'extract',
-  template: 'Extract the named entities from: {{steps.translate}}',
-  dependsOn: ['translate'],
-};
 const doc = (label: string) =>
   `${label} (${f.ns}). Kyoto was the capital of Japan for more than a thousand years.`;
 const steps = (input: string, model?: string): StepsRequest => ({

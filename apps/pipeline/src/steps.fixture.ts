@@ -6,6 +6,7 @@ import {
   type ModelProfile,
   type RequestMessage,
   type ResultMessage,
+  type Step,
   type StepJob,
   type TenantPolicy,
 } from '@asahi/contracts';
@@ -22,6 +23,19 @@ import { setupPipelineFixture } from './processors.fixture';
  * dispatch and steps pools, with a model registry (gpt-4o-mini) for prepare's routing. Injected
  * 429s ask for SIM_RETRY_AFTER_MS.
  */
+/** The three-step chain (summarize → translate → extract) the steps tests share. */
+export const SUMMARIZE: Step = { id: 'summarize', template: 'Summarize: {{input}}', dependsOn: [] };
+export const TRANSLATE: Step = {
+  id: 'translate',
+  template: 'Translate into French: {{steps.summarize}}',
+  dependsOn: ['summarize'],
+};
+export const EXTRACT: Step = {
+  id: 'extract',
+  template: 'Extract the named entities from: {{steps.translate}}',
+  dependsOn: ['translate'],
+};
+
 export const SIM_RETRY_AFTER_MS = 5_000;
 
 function profile(id: string, quality: (task: string) => number): ModelProfile {

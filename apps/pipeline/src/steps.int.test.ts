@@ -3,6 +3,7 @@ import type { Step, StepJobReturn, StepsRequest } from '@asahi/contracts';
 import { promptDigest } from '@asahi/provider-sim';
 import { costOf } from '@asahi/stages';
 import { setupStepsFixture, SIM_RETRY_AFTER_MS, type StepsFixture } from './steps.fixture';
+import { EXTRACT, SUMMARIZE, TRANSLATE } from './steps.fixture';
 import { assembleJobId, stepJobId } from './steps-flow';
 
 /**
@@ -20,17 +21,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-const SUMMARIZE: Step = { id: 'summarize', template: 'Summarize: {{input}}', dependsOn: [] };
-const TRANSLATE: Step = {
-  id: 'translate',
-  template: 'Translate into French: {{steps.summarize}}',
-  dependsOn: ['summarize'],
-};
-const EXTRACT: Step = {
-  id: 'extract',
-  template: 'Extract the named entities from: {{steps.translate}}',
-  dependsOn: ['translate'],
-};
 const KEYWORDS: Step = {
   id: 'keywords',
   template: 'List five keywords of: {{steps.translate}}',
